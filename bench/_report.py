@@ -8,7 +8,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
-HEADER = "# Benchmarks\n\nEach section is rewritten by its script in `bench/`; run it again to refresh.\n"
+HEADER = (
+    "# Benchmarks\n\n"
+    "Each section is rewritten by its script in `bench/`; run it again to refresh.\n"
+)
 
 
 def machine() -> str:

@@ -38,7 +38,8 @@ class TextOptions:
     Rates are probabilities per opportunity (per lexicon word, per sentence end, per emoji).
     Opener and closer lines are on by default: on short posts they are what separates a
     thousand reps. Each is 1 to `frame_parts` phrases from the lexicon's tables (one more
-    per 120 characters of master, as the length budget allows); `domain` adds that domain's phrases to the general ones.
+    per 120 characters of master, as the length budget allows); `domain` adds that domain's
+    phrases to the general ones.
     """
 
     synonym_rate: float = 0.55
@@ -58,14 +59,23 @@ class TextOptions:
     max_jaccard: float = 0.8
 
     def __post_init__(self) -> None:
-        rates = (self.synonym_rate, self.punctuation_rate, self.particle_rate, self.emoji_rate,
-                 self.opener_rate, self.closer_rate)
+        rates = (
+            self.synonym_rate,
+            self.punctuation_rate,
+            self.particle_rate,
+            self.emoji_rate,
+            self.opener_rate,
+            self.closer_rate,
+        )
         if not all(0.0 <= rate <= 1.0 for rate in rates):
             raise ValueError("TextOptions rates must lie between 0 and 1")
         if not 0 < self.min_length_ratio <= 1 <= self.max_length_ratio:
             raise ValueError("TextOptions length ratios must bracket 1")
         if self.max_attempts < 1:
             raise ValueError("TextOptions.max_attempts must be at least 1")
+
+
+DEFAULT_OPTIONS = TextOptions()
 
 
 @dataclass(frozen=True, slots=True)

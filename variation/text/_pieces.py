@@ -1,0 +1,100 @@
+"""The master taken apart: protected spans, emoji, punctuation, line breaks and words.
+
+Transforms rearrange and replace pieces; protected pieces pass through untouched, so the
+copy can only differ from the master where a piece says it may.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from variation.text._protect import find_protected
+from variation.text._script import Script, detect_script, to_simplified
+from variation.text._tokenizer import cut
+from variation.text._types import Span
+
+# A whole emoji sequence: flags, keycaps, or a base with its variation selector, skin tone and
+# ZWJ-joined parts. Transforms treat it as one piece and never edit inside it.
+_PIC = (
+    r"[\u2600-\u27BF\u2B00-\u2BFF\u2190-\u21FF\u2300-\u23FF"
+    r"\u3030\u303D\u3297\u3299\U0001F000-\U0001FAFF]"
+)
+_MOD = r"\uFE0F?[\U0001F3FB-\U0001F3FF]?"
+EMOJI = re.compile(
+    rf"[\U0001F1E6-\U0001F1FF]{{2}}|[0-9#*]\uFE0F?\u20E3|{_PIC}{_MOD}(?:\u200D{_PIC}{_MOD})*"
+)
+_SPLIT = re.compile(rf"(\n|[ \t\u3000]+|{EMOJI.pattern})")
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """`text` is the simplified working view; `orig` is how the master wrote it."""
+
+    text: str
+    orig: str
+    kind: str  # word | protected | emoji | punct | space | newline
+    span_kind: str = ""
+    span_index: int = -1  # which of the master's protected spans this piece is
+    added: bool = False  # an opener/closer phrase: synonyms may vary it, nothing else
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    base: str
+    script: Script
+    spans: tuple[Span, ...]
+    pieces: tuple[Piece, ...]
+    terms: frozenset[str]
+
+
+def is_punct(token: str) -> bool:
+    return all(unicodedata.category(ch)[0] in "PS" for ch in token)
+
+
+def _gap_pieces(view: str, orig: str, terms: frozenset[str]) -> list[Piece]:
+    pieces: list[Piece] = []
+    at = 0
+    for chunk in _SPLIT.split(view):
+        if not chunk:
+            continue
+        source = orig[at : at + len(chunk)]
+        at += len(chunk)
+        if chunk == "\n":
+            pieces.append(Piece(chunk, source, "newline"))
+        elif chunk.isspace():
+            pieces.append(Piece(chunk, source, "space"))
+        elif EMOJI.fullmatch(chunk):
+            pieces.append(Piece(chunk, source, "emoji"))
+        else:
+            pieces.extend(word_pieces(chunk, source, terms))
+    return pieces
+
+
+def word_pieces(view: str, orig: str, terms: frozenset[str]) -> list[Piece]:
+    pieces, at = [], 0
+    for word in cut(view, terms):
+        kind = "punct" if is_punct(word) else "word"
+        pieces.append(Piece(word, orig[at : at + len(word)], kind))
+        at += len(word)
+    return pieces
+
+
+@functools.lru_cache(maxsize=256)
+def analyse(base: str, terms: frozenset[str]) -> Analysis:
+    """Pieces of `base` (spintax already resolved); cached because every rep shares them."""
+    spans = find_protected(base, tuple(sorted(terms)))
+    script = detect_script(base)
+    view = to_simplified(base) if script == "traditional" else base
+    if len(view) != len(base):  # conversion changed lengths: no alignment, work as written
+        view = base
+    pieces: list[Piece] = []
+    at = 0
+    for index, span in enumerate(spans):
+        pieces += _gap_pieces(view[at : span.start], base[at : span.start], terms)
+        pieces.append(Piece(span.text, span.text, "protected", span.kind, index))
+        at = span.end
+    pieces += _gap_pieces(view[at:], base[at:], terms)
+    return Analysis(base, script, spans, tuple(pieces), terms)

@@ -1,0 +1,311 @@
+"""Meaning-keeping transforms over a post's pieces. Each takes the rng it must use.
+
+A transform returns new pieces and the edits it made; it never touches protected pieces and
+never writes next to a link, e-mail or phone number, where an added character could be read
+as part of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from variation.text._lexicon import Lexicon, Particles
+from variation.text._pieces import Piece, is_punct, word_pieces
+from variation.text._script import Script, to_script
+from variation.text._types import Edit, TextOptions
+
+GLUE_SENSITIVE = frozenset({"url", "email", "phone"})
+SENTENCE_END = frozenset({"！", "!", "。", "～", "~", "…", "……"})
+QUESTION = frozenset({"？", "?"})
+# Swaps that keep tone: an exclamation may become a wave or a double exclamation, never a
+# question; a full stop may lighten to a wave.
+PUNCT_ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "！": ("！", "！！", "～"),
+    "!": ("!", "!!", "~"),
+    "。": ("。", "～", "！"),
+    "～": ("～", "！", "～～"),
+    "~": ("~", "!", "~~"),
+    "…": ("…", "……", "～"),
+    "……": ("……", "…", "～"),
+}
+BULLETS = frozenset("•·-*▪◆●○■□★☆✔✓")
+Pieces = list[Piece]
+
+
+@dataclass(slots=True)
+class Draft:
+    """The copy being built: its pieces, the edits so far, and lines it added."""
+
+    pieces: Pieces
+    edits: list[Edit]
+    script: Script
+    added_lines: int = 0
+
+    def new(self, text: str, kind: str = "word") -> Piece:
+        return Piece(text, to_script(text, self.script), kind)
+
+    def length(self) -> int:
+        return sum(len(p.orig) for p in self.pieces)
+
+
+def _touches_glue(pieces: Sequence[Piece], index: int) -> bool:
+    """True when position `index` (an insertion point or piece) borders a link or number."""
+    neighbours = (
+        pieces[index - 1] if index > 0 else None,
+        pieces[index] if index < len(pieces) else None,
+    )
+    return any(p is not None and p.span_kind in GLUE_SENSITIVE for p in neighbours)
+
+
+def substitute_synonyms(draft: Draft, lex: Lexicon, rng: random.Random, rate: float) -> None:
+    for i, piece in enumerate(draft.pieces):
+        group = lex.group_of.get(piece.text) if piece.kind == "word" else None
+        if group is None or rng.random() >= rate:
+            continue
+        choice = rng.choice([w for w in lex.groups[group] if w != piece.text])
+        draft.pieces[i] = dataclasses.replace(draft.new(choice), added=piece.added)
+        draft.edits.append(Edit("synonym", piece.orig, draft.pieces[i].orig))
+
+
+def swap_emoji(draft: Draft, lex: Lexicon, rng: random.Random, rate: float) -> None:
+    """Swap emoji within their meaning class, the same way everywhere in the copy, so a run
+    of ✅ bullets stays a run of one bullet."""
+    swaps: dict[str, str] = {}
+    for piece in draft.pieces:
+        cls = lex.emoji_class_of.get(piece.text) if piece.kind == "emoji" else None
+        if cls is not None and piece.text not in swaps:
+            others = [e for e in lex.emoji_classes[cls] if e != piece.text]
+            swaps[piece.text] = rng.choice(others) if rng.random() < rate else piece.text
+    for i, piece in enumerate(draft.pieces):
+        if swaps.get(piece.text, piece.text) != piece.text and piece.kind == "emoji":
+            draft.pieces[i] = Piece(swaps[piece.text], swaps[piece.text], "emoji")
+            draft.edits.append(Edit("emoji", piece.orig, swaps[piece.text]))
+
+
+def _sentence_ends(pieces: Pieces) -> list[int]:
+    """Indices of sentence-final punctuation that follows a word."""
+    return [
+        i
+        for i, p in enumerate(pieces)
+        if p.kind == "punct"
+        and p.text in SENTENCE_END
+        and i > 0
+        and pieces[i - 1].kind == "word"
+        and not p.added
+    ]
+
+
+def vary_punctuation(draft: Draft, rng: random.Random, rate: float) -> None:
+    for i in _sentence_ends(draft.pieces):
+        piece = draft.pieces[i]
+        options = PUNCT_ALTERNATIVES.get(piece.text)
+        if not options or _touches_glue(draft.pieces, i + 1) or rng.random() >= rate:
+            continue
+        choice = rng.choice([o for o in options if o != piece.text])
+        draft.pieces[i] = draft.new(choice, "punct")
+        draft.edits.append(Edit("punctuation", piece.orig, draft.pieces[i].orig))
+
+
+def _particle_choices(pieces: Pieces, i: int, rules: Particles) -> tuple[str, ...]:
+    """Particles that may stand at piece `i` (the word before a sentence end), if any."""
+    word = pieces[i].text
+    tail = "".join(p.text for p in pieces[max(0, i - 2) : i])
+    if word in rules.swappable:
+        return tuple(p for p in rules.swappable if p != word)
+    if word == "了" and not tail.endswith(rules.le_not_after):
+        return rules.le_forms
+    if word in rules.le_forms:
+        return ("了", *(p for p in rules.le_forms if p != word))
+    return ()
+
+
+def _accepts_particle(piece: Piece, rules: Particles) -> bool:
+    last = piece.text[-1]
+    return (
+        "\u4e00" <= last <= "\u9fff"
+        and last not in rules.blockers
+        and piece.text not in rules.question_words
+    )
+
+
+def add_particles(draft: Draft, lex: Lexicon, rng: random.Random, rate: float) -> None:
+    """Swap a sentence-final particle for another, or add one where a statement allows it."""
+    rules = lex.particles
+    for end in reversed(_sentence_ends(draft.pieces)):
+        if draft.pieces[end].text not in rules.terminals or rng.random() >= rate:
+            continue
+        i, before = end - 1, draft.pieces[end - 1]
+        if choices := _particle_choices(draft.pieces, i, rules):
+            draft.pieces[i] = draft.new(rng.choice(choices))
+            draft.edits.append(Edit("particle", before.orig, draft.pieces[i].orig))
+        elif _accepts_particle(before, rules):
+            draft.pieces.insert(end, draft.new(rng.choice(rules.addable)))
+            draft.edits.append(Edit("particle", "", draft.pieces[end].orig))
+
+
+def split_lines(pieces: Pieces) -> list[Pieces]:
+    lines: list[Pieces] = [[]]
+    for piece in pieces:
+        if piece.kind == "newline":
+            lines.append([])
+        else:
+            lines[-1].append(piece)
+    return lines
+
+
+def join_lines(lines: list[Pieces]) -> Pieces:
+    newline = Piece("\n", "\n", "newline")
+    joined: Pieces = []
+    for n, line in enumerate(lines):
+        if n:
+            joined.append(newline)
+        joined.extend(line)
+    return joined
+
+
+def _line_key(line: Pieces) -> str | None:
+    """What makes a line reorderable with its neighbours: a shared bullet, or `标签：值`."""
+    body = [p for p in line if p.kind != "space"]
+    if len(body) < 2:
+        return None
+    first, second = body[0], body[1]
+    if first.kind == "emoji" or (first.kind == "punct" and first.text in BULLETS):
+        return f"bullet:{first.text}"
+    if first.kind == "word" and 2 <= len(first.text) <= 4 and second.text in {"：", ":"}:
+        return "info"
+    return None
+
+
+def _shuffle_runs(items: list[Pieces], keys: list[str | None], rng: random.Random) -> bool:
+    changed, start = False, 0
+    while start < len(items):
+        end = start
+        while end + 1 < len(items) and keys[start] and keys[end + 1] == keys[start]:
+            end += 1
+        if end > start:
+            run = items[start : end + 1]
+            rng.shuffle(run)
+            changed |= run != items[start : end + 1]
+            items[start : end + 1] = run
+        start = end + 1
+    return changed
+
+
+def _shuffle_hashtags(line: Pieces, rng: random.Random) -> bool:
+    slots = [i for i, p in enumerate(line) if p.span_kind == "hashtag"]
+    tags = [line[i] for i in slots]
+    between = (
+        all(p.kind == "space" or p.span_kind == "hashtag" for p in line[slots[0] : slots[-1] + 1])
+        if slots
+        else False
+    )
+    if len(tags) < 2 or not between:
+        return False
+    rng.shuffle(tags)
+    changed = any(line[i] is not t for i, t in zip(slots, tags, strict=True))
+    for i, tag in zip(slots, tags, strict=True):
+        line[i] = tag
+    return changed
+
+
+def reorder(draft: Draft, rng: random.Random) -> None:
+    """Shuffle runs whose order carries no meaning: bullet lines, info lines, hashtags."""
+    lines = split_lines(draft.pieces)
+    if _shuffle_runs(lines, [_line_key(line) for line in lines], rng):
+        draft.edits.append(Edit("reorder", "lines", "lines"))
+    for line in lines:
+        if _shuffle_hashtags(line, rng):
+            draft.edits.append(Edit("reorder", "hashtags", "hashtags"))
+    draft.pieces = join_lines(lines)
+
+
+def _frame_text(lines: Sequence[str], budget: int, parts: int, rng: random.Random) -> str:
+    """One opener or closer line of up to `parts` table lines that fits `budget` characters."""
+    text = ""
+    for _ in range(parts):
+        joint = "" if not text or is_punct(text[-1]) else "，"
+        fitting = [
+            line
+            for line in lines
+            if len(text) + len(joint) + len(line) + 1 <= budget and line not in text
+        ]
+        if not fitting:
+            break
+        text += joint + rng.choice(fitting)
+    return text
+
+
+def add_frame_line(
+    draft: Draft, lines: Sequence[str], *, at_end: bool, budget: int, parts: int, rng: random.Random
+) -> None:
+    """Add an opener (or closer) line that fits the remaining length budget.
+
+    The line is split into words like the master, so later steps vary it too: a few dozen
+    table lines then yield thousands of distinct frames.
+    """
+    text = _frame_text(lines, budget, parts, rng)
+    if not text:
+        return
+    words = [
+        Piece(p.text, to_script(p.text, draft.script), p.kind, added=True)
+        for p in word_pieces(text, text, frozenset())
+    ]
+    newline = Piece("\n", "\n", "newline")
+    draft.pieces = [*draft.pieces, newline, *words] if at_end else [*words, newline, *draft.pieces]
+    draft.added_lines += 1
+    draft.edits.append(Edit("closer" if at_end else "opener", "", "".join(w.orig for w in words)))
+
+
+def sign(draft: Draft, signature: str) -> None:
+    line = Piece(f"—— {signature}", f"—— {signature}", "word")
+    draft.pieces = [*draft.pieces, Piece("\n", "\n", "newline"), line]
+    draft.added_lines += 1
+    draft.edits.append(Edit("signature", "", line.orig))
+
+
+def add_frame_lines(
+    draft: Draft,
+    lex: Lexicon,
+    rng: random.Random,
+    options: TextOptions,
+    *,
+    max_length: int,
+    reserve: int,
+) -> None:
+    domains = ("any", options.domain) if options.domain else ("any",)
+    # Longer posts need more added words to stay as far apart: one phrase per 120 characters.
+    most = min(options.frame_parts, 1 + draft.length() // 120)
+    for at_end, rate, table in (
+        (False, options.opener_rate, lex.openers),
+        (True, options.closer_rate, lex.closers),
+    ):
+        if rng.random() < rate:
+            lines = [line for d in domains for line in table.get(d, ())]
+            budget = max_length - draft.length() - reserve
+            parts = rng.randint(1, most)
+            add_frame_line(draft, lines, at_end=at_end, budget=budget, parts=parts, rng=rng)
+
+
+def transform(
+    draft: Draft,
+    lex: Lexicon,
+    rng: random.Random,
+    options: TextOptions,
+    *,
+    max_length: int,
+    signature: str | None,
+) -> None:
+    """The whole per-rep pipeline, in a fixed order so a seed always means the same copy."""
+    reserve = len(signature) + 4 if signature else 0
+    add_frame_lines(draft, lex, rng, options, max_length=max_length, reserve=reserve)
+    substitute_synonyms(draft, lex, rng, options.synonym_rate)
+    swap_emoji(draft, lex, rng, options.emoji_rate)
+    add_particles(draft, lex, rng, options.particle_rate)
+    vary_punctuation(draft, rng, options.punctuation_rate)
+    if options.reorder:
+        reorder(draft, rng)
+    if signature:
+        sign(draft, signature)

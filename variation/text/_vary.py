@@ -1,0 +1,88 @@
+"""vary_text: one rep's copy of a master post."""
+
+from __future__ import annotations
+
+import functools
+import math
+import random
+from collections.abc import Sequence
+
+from variation.text._gates import failed_gates
+from variation.text._lexicon import load_lexicon
+from variation.text._pieces import Piece, analyse
+from variation.text._spintax import Template, parse_spintax, render_spintax, render_spintax_index
+from variation.text._transforms import Draft, sign, transform
+from variation.text._types import DEFAULT_OPTIONS, Edit, Span, TextOptions, TextVariant
+
+# Draws tried inside one call before settling for the master as written (which passes every
+# gate); a handful suffices because gates rarely fail with the default options.
+_DRAWS = 8
+_UNCHECKED_EDITS = frozenset({"reorder", "emoji", "signature", "choice"})
+
+
+@functools.lru_cache(maxsize=256)
+def _template(text: str) -> Template:
+    return parse_spintax(text)
+
+
+def _assemble(pieces: Sequence[Piece], span_count: int) -> tuple[str, tuple[Span, ...]]:
+    parts: list[str] = []
+    spans: list[Span | None] = [None] * span_count
+    at = 0
+    for piece in pieces:
+        if piece.span_index >= 0:
+            spans[piece.span_index] = Span(at, at + len(piece.orig), piece.span_kind, piece.orig)
+        parts.append(piece.orig)
+        at += len(piece.orig)
+    return "".join(parts), tuple(s for s in spans if s is not None)
+
+
+def vary_text(
+    text: str,
+    *,
+    seed: int | str,
+    protected: Sequence[str] = (),
+    options: TextOptions = DEFAULT_OPTIONS,
+    signature: str | None = None,
+    slot: int | None = None,
+) -> TextVariant:
+    """One copy of `text`, a pure function of all arguments.
+
+    Editor alternatives (`{a|b}`) are resolved first. `slot`, the rep's position in its
+    batch, spreads a batch's reps evenly over the alternatives; without it the seed picks.
+    Protected spans (found automatically,
+    plus `protected` terms) come out byte-identical; every copy passes the fidelity gates.
+    Raises SpintaxError for malformed alternatives.
+    """
+    template, lex, terms = _template(text), load_lexicon(), frozenset(protected)
+    for draw in range(_DRAWS):
+        rng = random.Random(f"{seed}|{draw}")
+        if slot is None:
+            base, picks = render_spintax(template, rng)
+        else:
+            base, picks = render_spintax_index(template, slot)
+        master = analyse(base, terms)
+        draft = Draft(list(master.pieces), [], master.script)
+        if picks:
+            draft.edits.append(Edit("choice", "", ",".join(map(str, picks))))
+        max_length = math.floor(len(base) * options.max_length_ratio)
+        transform(draft, lex, rng, options, max_length=max_length, signature=signature)
+        copy, spans = _assemble(draft.pieces, len(master.spans))
+        added = [e.after for e in draft.edits if e.after and e.kind not in _UNCHECKED_EDITS]
+        if not failed_gates(
+            master,
+            copy,
+            spans=spans,
+            added=added,
+            added_lines=draft.added_lines,
+            lex=lex,
+            options=options,
+        ):
+            return TextVariant(
+                copy, str(seed), tuple(draft.edits), spans, master.script, lex.version
+            )
+    plain = Draft(list(master.pieces), [], master.script)
+    if signature:
+        sign(plain, signature)
+    copy, spans = _assemble(plain.pieces, len(master.spans))
+    return TextVariant(copy, str(seed), tuple(plain.edits), spans, master.script, lex.version)
