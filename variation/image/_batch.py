@@ -1,0 +1,255 @@
+"""Copies for an ordered list of reps: each clears the master and its own team's copies.
+
+Re-draws are screened cheaply first: each draw is rendered on a master box-reduced to a short
+side of about 128 px (no colour step) and its pHash and dHash compared; only a draw that
+passes is rendered in full, hashed, checked on all three detectors and measured for fidelity.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from PIL import Image
+
+from variation._errors import DiversityError
+from variation.image._badge import apply_badge
+from variation.image._hashes import image_hashes, phash_dhash
+from variation.image._master import PreparedMaster
+from variation.image._transforms import render, scaled
+from variation.image._types import (
+    DEFAULT_OPTIONS,
+    ImageHashes,
+    ImageOptions,
+    ImageVariant,
+    IssuedImage,
+    RepBadge,
+    VariantParams,
+)
+from variation.image._vary import draw_params_for, finish, prepare
+
+# Halton indices of a rep's re-draws sit this far apart, so they never reuse a neighbour's.
+_REDRAW_STRIDE = 7919
+_SCREEN_SIDE = 128
+# One more bit against the master than between copies: matching the master is never allowed,
+# and a JPEG round trip re-hashed at full resolution moves a 64-bit hash by up to 2 bits.
+_MASTER_EXTRA = 1
+# After this share of the attempts, draws failing the pHash/dHash screen are rendered anyway,
+# to find a fallback clear of the master and of the team on PDQ.
+_LATE = 2 / 3
+Nearest = tuple[int, int, int]
+
+
+def _nearest(hashes: ImageHashes, others: Sequence[ImageHashes], *, pdq: bool = True) -> Nearest:
+    near = [64, 64, 256]
+    for other in others:
+        near[0] = min(near[0], (hashes.phash ^ other.phash).bit_count())
+        near[1] = min(near[1], (hashes.dhash ^ other.dhash).bit_count())
+        if pdq:
+            near[2] = min(near[2], (hashes.pdq ^ other.pdq).bit_count())
+    return near[0], near[1], near[2]
+
+
+def _margin(near: Nearest, options: ImageOptions, *, extra: int = 0) -> int:
+    """How far the nearest distances lie beyond threshold + margin + `extra` (> 0: clear); PDQ
+    in quarters, since its 256 bits move about four times as far as the 64-bit hashes."""
+    return min(
+        near[0] - options.phash_threshold - options.hash_margin - extra,
+        near[1] - options.dhash_threshold - options.hash_margin - extra,
+        (near[2] - options.pdq_threshold - options.pdq_margin) // 4 - extra,
+    )
+
+
+def _score(to_master: Nearest, to_team: Nearest, options: ImageOptions) -> tuple[bool, bool, int]:
+    """Rank full draws: clear of the master, then no PDQ match in the team (both hard
+    requirements), then the worst margin (pHash/dHash team matches must only be rare)."""
+    master = _margin(to_master, options, extra=_MASTER_EXTRA)
+    pdq_clear = to_team[2] > options.pdq_threshold + options.pdq_margin
+    return master > 0, pdq_clear, min(master, _margin(to_team, options))
+
+
+def _rank(
+    variant: ImageVariant, to_master: Nearest, to_team: Nearest, options: ImageOptions
+) -> tuple[bool, bool, int]:
+    """`_score`, where a copy outside the fidelity bounds counts as not clearing anything."""
+    score = _score(to_master, to_team, options)
+    return score if variant.fidelity.within_bounds else (False, False, score[2])
+
+
+class _Team:
+    """The hashes a new copy must clear: the master's and its team's copies so far."""
+
+    def __init__(self, master: ImageHashes, copies: list[ImageHashes]) -> None:
+        self.master, self.copies = master, copies
+
+    def nearest(self, hashes: ImageHashes, *, pdq: bool = True) -> tuple[Nearest, Nearest]:
+        return _nearest(hashes, [self.master], pdq=pdq), _nearest(hashes, self.copies, pdq=pdq)
+
+
+def issue_image_copies(
+    image: Image.Image,
+    rep_keys: Sequence[str],
+    *,
+    seed_prefix: str,
+    teams: Sequence[str] | None = None,
+    issued: Sequence[IssuedImage] = (),
+    options: ImageOptions = DEFAULT_OPTIONS,
+    badges: Sequence[RepBadge | None] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[ImageVariant]:
+    """One copy of `image` (never modified) per rep key, in order, clear of master and team.
+
+    Rep i's copy is re-drawn (seeds `{seed_prefix}:{key}:{attempt}`) until its pHash, dHash
+    and PDQ distances to the master and to every copy already issued to team `teams[i]`
+    (None: one team for all), including `issued`, exceed the thresholds plus margins of
+    `options`, and its fidelity is within bounds. Issued copies never change, so reps added
+    later pass `issued`. When `options.max_attempts` run out, the most distinct draw is issued
+    with `clears_batch=False`. `badges[i]` overrides `options.rep_badge` for rep i.
+    """
+    for name, values in (("teams", teams), ("badges", badges)):
+        if values is not None and len(values) != len(rep_keys):
+            raise ValueError(f"{name} must give one entry per rep key")
+    master = prepare(image)
+    factor = max(1, min(master.size) // _SCREEN_SIDE)
+    proxy = PreparedMaster(master.image.reduce(factor)) if factor > 1 else master
+    master_hashes = image_hashes(master.image)
+    by_team: defaultdict[str | None, list[ImageHashes]] = defaultdict(list)
+    for copy in issued:
+        by_team[copy.team].append(copy.hashes)
+    copies = []
+    for i, key in enumerate(rep_keys):
+        team_name = teams[i] if teams is not None else None
+        badge = badges[i] if badges is not None else options.rep_badge
+        team = _Team(master_hashes, by_team[team_name])
+        variant = _issue_one(
+            master, proxy, factor, f"{seed_prefix}:{key}", options, len(team.copies), badge, team
+        )
+        by_team[team_name].append(variant.hashes)
+        copies.append(variant)
+        if progress is not None:
+            progress(len(copies))
+    return copies
+
+
+def _screen(
+    proxy: PreparedMaster,
+    factor: int,
+    params: VariantParams,
+    badge: RepBadge | None,
+    team: _Team,
+    options: ImageOptions,
+) -> tuple[bool, int]:
+    """(clears the master?, worst margin) of a draw judged on the proxy by pHash and dHash."""
+    small = scaled(params, factor, proxy.size)
+    image = render(proxy, small, colour=False)
+    if badge is not None and small.badge_box is not None:
+        apply_badge(image, badge, small.badge_box)
+    phash, dhash = phash_dhash(image)
+    to_master, to_team = team.nearest(ImageHashes(phash, dhash, 0), pdq=False)
+    master_margin = _margin(to_master, options, extra=_MASTER_EXTRA)
+    return master_margin > 0, min(master_margin, _margin(to_team, options))
+
+
+def _issue_one(
+    master: PreparedMaster,
+    proxy: PreparedMaster,
+    factor: int,
+    seed: str,
+    options: ImageOptions,
+    slot: int,
+    badge: RepBadge | None,
+    team: _Team,
+) -> ImageVariant:
+    """The first draw that clears the team in full; else the best one seen, marked as such."""
+    best_screen: tuple[tuple[bool, int], VariantParams] | None = None
+    best: tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest] | None = None
+    for attempt in range(1, options.max_attempts + 1):
+        draw_seed = f"{seed}:{attempt - 1}"
+        params = draw_params_for(
+            master,
+            random.Random(draw_seed),
+            draw_seed,
+            options,
+            slot=slot + (attempt - 1) * _REDRAW_STRIDE,
+            badge=badge,
+        )
+        screened = _screen(proxy, factor, params, badge, team, options)
+        late = attempt > options.max_attempts * _LATE and screened[0]
+        if screened[1] <= 0 and not late:
+            if best_screen is None or screened > best_screen[0]:
+                best_screen = (screened, params)
+            continue
+        variant = _full(master, params, badge, options)
+        to_master, to_team = team.nearest(variant.hashes)
+        score = _rank(variant, to_master, to_team, options)
+        if score[2] > 0 and score[0]:
+            return _issued(variant, attempt, to_master, to_team, clears=True)
+        if best is None or score > best[0]:
+            best = (score, variant, to_master, to_team)
+    if best is None or not (best[0][0] and best[0][1]):
+        best = _clear_of_master(master, seed, options, badge, team, best_screen, best)
+    _, variant, to_master, to_team = best
+    clears = _score(to_master, to_team, options)[2] > 0
+    return _issued(
+        variant,
+        options.max_attempts,
+        to_master,
+        to_team,
+        clears=clears and variant.fidelity.within_bounds,
+    )
+
+
+def _clear_of_master(
+    master: PreparedMaster,
+    seed: str,
+    options: ImageOptions,
+    badge: RepBadge | None,
+    team: _Team,
+    screened: tuple[tuple[bool, int], VariantParams] | None,
+    best: tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest] | None,
+) -> tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest]:
+    """When the team cannot be cleared: a further draw clear of the master and of the team on
+    PDQ, else the best one clear of the master (the master is never matched)."""
+    candidates = [] if screened is None else [screened[1]]
+    for extra in range(options.max_attempts):
+        draw_seed = f"{seed}:master:{extra}"
+        candidates.append(
+            draw_params_for(
+                master, random.Random(draw_seed), draw_seed, options, slot=None, badge=badge
+            )
+        )
+        variant = _full(master, candidates.pop(0), badge, options)
+        to_master, to_team = team.nearest(variant.hashes)
+        score = _rank(variant, to_master, to_team, options)
+        if best is None or score > best[0]:
+            best = (score, variant, to_master, to_team)
+        if score[0] and score[1]:
+            return best
+    if best is not None and best[0][0]:
+        return best
+    raise DiversityError(
+        "no copy of this image clears the master on all three hashes; "
+        "widen ImageOptions (lower min_scale, allow rotation)"
+    )
+
+
+def _full(
+    master: PreparedMaster, params: VariantParams, badge: RepBadge | None, options: ImageOptions
+) -> ImageVariant:
+    image = render(master, params)
+    if badge is not None and params.badge_box is not None:
+        apply_badge(image, badge, params.badge_box)
+    return finish(master, params, image, options)
+
+
+def _issued(
+    variant: ImageVariant, attempts: int, to_master: Nearest, to_team: Nearest, *, clears: bool
+) -> ImageVariant:
+    nearest = (
+        min(to_master[0], to_team[0]),
+        min(to_master[1], to_team[1]),
+        min(to_master[2], to_team[2]),
+    )
+    return dataclasses.replace(variant, attempts=attempts, nearest=nearest, clears_batch=clears)
