@@ -1,0 +1,23 @@
+# momentcast: one image for the api, the worker and beat (docker-compose.yml picks the command).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
+    MOMENTCAST_DATA_DIR=/data
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+COPY variation ./variation
+COPY service ./service
+COPY scheduler ./scheduler
+COPY samples ./samples
+# Editable: templates, static files and migrations are read from /app/service.
+RUN pip install -e .
+
+RUN useradd --create-home --uid 1000 momentcast && mkdir -p /data \
+ && chown momentcast /data
+USER momentcast
+VOLUME ["/data"]
+EXPOSE 8000
+
+CMD ["uvicorn", "service.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
+     "--proxy-headers", "--workers", "2"]

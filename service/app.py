@@ -1,0 +1,105 @@
+"""The FastAPI application: `create_app(settings)`; migrations run at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from service import engines
+from service.auth.pages import router as auth_pages
+from service.auth.router import router as auth_router
+from service.copies.pages import router as copies_pages
+from service.copies.router import router as copies_router
+from service.deps import RuntimeDep
+from service.errors import ServiceUnavailable, error_response, install_error_handlers
+from service.orgs.router import router as staff_router
+from service.posts.pages import router as posts_pages
+from service.posts.router import router as posts_router
+from service.reps.pages import router as reps_pages
+from service.reps.router import router as reps_router
+from service.runtime import Runtime
+from service.settings import Settings
+from service.web import install_page_handlers
+
+STATIC = Path(__file__).resolve().parent / "static"
+MAX_BODY_BYTES = 95 * 1024 * 1024  # nine 10 MB images plus the form's text
+
+
+SECURITY_HEADERS = {
+    "Referrer-Policy": "no-referrer",  # rep links are credentials: never leak them onwards
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+}
+
+
+async def guard(
+    request: Request,
+    call_next: Callable[[Request], Awaitable[Response]],
+) -> Response:
+    """Refuse oversized uploads by their declared length, before reading a byte of them;
+    add the security headers to every response."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_BODY_BYTES:
+        response: Response = error_response(
+            413, "payload_too_large", f"the request is larger than {MAX_BODY_BYTES // 2**20} MB"
+        )
+    else:
+        response = await call_next(request)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
+    """The app for `settings` (or a prepared `runtime`, which tests and the CLI share)."""
+    runtime = runtime or Runtime.build(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        runtime.migrate()
+        engines.warm_up()
+        yield
+        runtime.engine.dispose()
+
+    app = FastAPI(
+        title="momentcast",
+        version="0.1.0",
+        lifespan=lifespan,
+        description="Every rep gets their own copy of every Moments post.",
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    install_page_handlers(app)
+    app.middleware("http")(guard)
+    for router in (
+        auth_router,
+        staff_router,
+        posts_router,
+        reps_router,
+        copies_router,
+        auth_pages,
+        posts_pages,
+        reps_pages,
+        copies_pages,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
+    app.add_api_route("/", lambda: RedirectResponse("/admin"), include_in_schema=False)
+    return app
+
+
+def healthz(runtime: RuntimeDep) -> dict[str, str]:
+    """200 when the app and its database answer; 503 when the database does not."""
+    try:
+        with runtime.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise ServiceUnavailable(f"the database does not answer ({type(exc).__name__})") from None
+    return {"status": "ok"}

@@ -1,0 +1,61 @@
+"""The rep's page at the personal link: newest posts first, each with the rep's own copy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from service import engines
+from service.copies import service
+from service.deps import RepFromToken, RuntimeDep, SessionDep
+from service.models import Copy, Post
+from service.orgs import repository as orgs_repository
+from service.posts import repository as posts_repository
+from service.web import render
+
+router = APIRouter(include_in_schema=False)
+PAGE_SIZE = 5  # copies are generated on first open, so keep the first page short
+
+
+@dataclass(frozen=True)
+class Item:
+    post: Post
+    copy: Copy
+    risk: dict[str, Any] | None
+
+
+@router.get("/r/{token}", response_class=HTMLResponse)
+def rep_page(
+    request: Request,
+    token: str,
+    rep: RepFromToken,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    page: int = 1,
+) -> HTMLResponse:
+    page = max(page, 1)
+    posts = posts_repository.list_(
+        session,
+        org_id=rep.org_id,
+        published_only=True,
+        limit=PAGE_SIZE + 1,
+        offset=(page - 1) * PAGE_SIZE,
+    )
+    items = [
+        Item(post, copy, engines.fold_risk_of(copy.text) if copy.text else None)
+        for post in posts[:PAGE_SIZE]
+        for copy in [service.ensure_copy(session, runtime.storage, post=post, rep=rep)]
+    ]
+    org = orgs_repository.get_org(session, org_id=rep.org_id)
+    return render(
+        request,
+        "rep.html",
+        rep=rep,
+        token=token,
+        items=items,
+        org_name=org.name if org else "",
+        older=page + 1 if len(posts) > PAGE_SIZE else None,
+    )

@@ -1,0 +1,131 @@
+"""Dependencies as `Annotated` aliases: a route's signature says who may call it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from service.db import unit_of_work
+from service.errors import Forbidden, Gone, NotFound, Unauthorized
+from service.models import Post, Rep, Role, Staff
+from service.orgs import repository as orgs_repository
+from service.posts import repository as posts_repository
+from service.reps import repository as reps_repository
+from service.runtime import Runtime
+from service.security import TokenError
+
+SESSION_COOKIE = "mc_session"
+
+
+def get_runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def get_session(runtime: RuntimeDep) -> Iterator[Session]:
+    with unit_of_work(runtime.sessions) as session:
+        yield session
+
+
+# scope="function": commit before the response is sent, so a failed commit is a 500, not a lie.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+
+def session_token(request: Request) -> str | None:
+    """Bearer header for API clients; the login cookie for pages and safe (GET) API calls."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    if request.method in {"GET", "HEAD"} or request.url.path.startswith("/admin"):
+        return request.cookies.get(SESSION_COOKIE)
+    return None
+
+
+def get_current_staff(request: Request, runtime: RuntimeDep, session: SessionDep) -> Staff:
+    token = session_token(request)
+    if not token:
+        raise Unauthorized("log in first: send 'Authorization: Bearer <token>'")
+    try:
+        org_id, staff_id = runtime.signer.read_staff_token(token)
+    except TokenError as exc:
+        raise Unauthorized(str(exc)) from None
+    staff = orgs_repository.get_staff(session, org_id=org_id, staff_id=staff_id)
+    if staff is None:
+        raise Unauthorized("this account no longer exists")
+    return staff
+
+
+CurrentStaff = Annotated[Staff, Depends(get_current_staff)]
+
+
+def require_editor(staff: CurrentStaff) -> Staff:
+    if staff.role not in {Role.ADMIN, Role.EDITOR}:
+        raise Forbidden("only editors and admins may change posts")
+    return staff
+
+
+def require_admin(staff: CurrentStaff) -> Staff:
+    if staff.role != Role.ADMIN:
+        raise Forbidden("only admins may manage reps and staff")
+    return staff
+
+
+RequireEditor = Annotated[Staff, Depends(require_editor)]
+RequireAdmin = Annotated[Staff, Depends(require_admin)]
+
+
+def get_post(post_id: int, staff: CurrentStaff, session: SessionDep) -> Post:
+    """The post in the caller's organisation; any other id is 404, whoever owns it."""
+    post = posts_repository.get(session, org_id=staff.org_id, post_id=post_id)
+    if post is None:
+        raise NotFound(f"no post {post_id}", code="post_not_found")
+    return post
+
+
+PostDep = Annotated[Post, Depends(get_post)]
+
+
+def get_rep(rep_id: int, staff: CurrentStaff, session: SessionDep) -> Rep:
+    rep = reps_repository.get(session, org_id=staff.org_id, rep_id=rep_id)
+    if rep is None:
+        raise NotFound(f"no rep {rep_id}", code="rep_not_found")
+    return rep
+
+
+RepDep = Annotated[Rep, Depends(get_rep)]
+
+
+def get_rep_from_token(token: str, runtime: RuntimeDep, session: SessionDep) -> Rep:
+    """The active rep a personal link belongs to; old (rotated) links are 410."""
+    try:
+        link = runtime.signer.read_rep_token(token)
+    except TokenError as exc:
+        raise NotFound(str(exc), code="rep_link_unknown") from None
+    rep = reps_repository.get(session, org_id=link.org_id, rep_id=link.rep_id)
+    if rep is None:
+        raise NotFound("this personal link is not valid", code="rep_link_unknown")
+    if rep.link_nonce != link.nonce:
+        raise Gone("this personal link was replaced; ask for the new one", code="rep_link_revoked")
+    if not rep.active:
+        raise Forbidden("this rep has been deactivated", code="rep_deactivated")
+    return rep
+
+
+RepFromToken = Annotated[Rep, Depends(get_rep_from_token)]
+
+
+def get_rep_post(post_id: int, rep: RepFromToken, session: SessionDep) -> Post:
+    """A published post of the link's organisation; drafts and other orgs' posts are 404."""
+    post = posts_repository.get(session, org_id=rep.org_id, post_id=post_id)
+    if post is None or post.published_at is None:
+        raise NotFound(f"no published post {post_id}", code="post_not_found")
+    return post
+
+
+RepPost = Annotated[Post, Depends(get_rep_post)]

@@ -1,0 +1,203 @@
+"""The one seam between the service and the variation engines.
+
+Everything the service stores about a copy (text, image bytes, the image's hashes and
+parameters) passes through here, so the engines' types never leak into models or schemas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from variation.image import (
+    DecodedImage,
+    ImageHashes,
+    ImageVariant,
+    IssuedImage,
+    decode_image,
+    encode_image,
+    issue_image_copies,
+)
+from variation.text import base_tokenizer, fold_risk, issue_text_copies
+
+MAX_PIXELS = 40_000_000
+
+
+@dataclass(frozen=True)
+class Master:
+    data: bytes
+    width: int
+    height: int
+    fmt: str  # "JPEG", or "PNG" for flat-colour posters and transparent sources
+
+    @property
+    def suffix(self) -> str:
+        return ".png" if self.fmt == "PNG" else ".jpg"
+
+
+@dataclass(frozen=True)
+class ImageCopyResult:
+    data: bytes
+    fmt: str
+    params: dict[str, Any]
+
+    @property
+    def suffix(self) -> str:
+        return ".png" if self.fmt == "PNG" else ".jpg"
+
+
+def normalise_master(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Master:
+    """Decode (refusing bombs, over `max_pixels`, truncated and animated files), re-encode
+    without metadata (EXIF/GPS, ICC, comments)."""
+    decoded = decode_image(data, max_pixels=max_pixels)
+    fmt = "PNG" if decoded.needs_png else "JPEG"
+    image = decoded.image
+    return Master(
+        data=encode_image(image, fmt=fmt), width=image.width, height=image.height, fmt=fmt
+    )
+
+
+def warm_up() -> None:
+    """Load the text engine's dictionary now, so no rep's first open pays for it."""
+    logging.getLogger("jieba").setLevel(logging.WARNING)
+    base_tokenizer()
+
+
+def fold_risk_of(text: str) -> dict[str, Any]:
+    risk = fold_risk(text)
+    return {
+        "at_risk": risk.at_risk,
+        "reasons": list(risk.reasons),
+        "lines": risk.lines,
+        "chars": risk.chars,
+        "body": risk.body,
+        "first_comment": risk.first_comment,
+    }
+
+
+def text_copy(
+    master: str, rep_key: str, *, seed_prefix: str, protected: Sequence[str], issued: Sequence[str]
+) -> tuple[str, dict[str, Any]]:
+    """One rep's text, clearing every copy already issued for the post."""
+    if not master.strip():
+        return master, {}
+    variant = issue_text_copies(
+        master, [rep_key], seed_prefix=seed_prefix, protected=protected, issued=issued
+    )[0]
+    return variant.text, {
+        "seed": variant.seed,
+        "attempts": variant.attempts,
+        "clears_batch": variant.clears_batch,
+        "edits": [e.kind for e in variant.edits],
+        "lexicon_version": variant.lexicon_version,
+    }
+
+
+def image_copy(
+    load_master: Callable[[], bytes],
+    rep_key: str,
+    *,
+    master_key: str,
+    seed_prefix: str,
+    team: str,
+    issued: Sequence[dict[str, Any]],
+) -> ImageCopyResult:
+    """One rep's copy of one image, clearing the master and the copies already issued.
+
+    `master_key` names the stored master: decoded masters are cached under it (they never
+    change), so `load_master` runs only on a cache miss.
+    """
+    decoded = _decoded(master_key, load_master)
+    variant = issue_image_copies(
+        decoded.image,
+        [rep_key],
+        seed_prefix=seed_prefix,
+        teams=[team],
+        issued=[issued_from_json(params) for params in issued],
+    )[0]
+    fmt = "PNG" if decoded.needs_png else "JPEG"
+    return ImageCopyResult(
+        data=encode_image(variant.image, fmt=fmt), fmt=fmt, params=issued_to_json(variant, team)
+    )
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """One image of one rep's copy, as `image_copy` takes it."""
+
+    load_master: Callable[[], bytes]
+    master_key: str
+    seed_prefix: str
+    issued: Sequence[dict[str, Any]]
+
+
+def image_copies(
+    requests: Sequence[ImageRequest], *, rep_key: str, team: str
+) -> list[ImageCopyResult]:
+    """Every image of one rep's copy, in order, made side by side on a small thread pool
+    (Pillow and NumPy release the GIL for the heavy parts)."""
+    return list(
+        _pool.map(
+            lambda r: image_copy(
+                r.load_master,
+                rep_key,
+                master_key=r.master_key,
+                seed_prefix=r.seed_prefix,
+                team=team,
+                issued=r.issued,
+            ),
+            requests,
+        )
+    )
+
+
+def issued_to_json(variant: ImageVariant, team: str) -> dict[str, Any]:
+    """What is stored per image copy; `hashes` and `team` are what later batches need."""
+    return {
+        "hashes": variant.hashes.as_hex(),
+        "team": team,
+        "params": dataclasses.asdict(variant.params),
+        "fidelity": dataclasses.asdict(variant.fidelity),
+        "attempts": variant.attempts,
+        "clears_batch": variant.clears_batch,
+    }
+
+
+def issued_from_json(params: dict[str, Any]) -> IssuedImage:
+    hashes = params["hashes"]
+    return IssuedImage(
+        ImageHashes(
+            phash=int(hashes["phash"], 16),
+            dhash=int(hashes["dhash"], 16),
+            pdq=int(hashes["pdq"], 16),
+        ),
+        team=params.get("team"),
+    )
+
+
+_pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="image-copy")
+
+# Decoded masters, newest last; a 9-image post stays decoded between its reps' first opens.
+_cache: OrderedDict[str, DecodedImage] = OrderedDict()
+_cache_lock = threading.Lock()
+_CACHE_SIZE = 18
+
+
+def _decoded(key: str, load: Callable[[], bytes]) -> DecodedImage:
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    image = decode_image(load())
+    with _cache_lock:
+        _cache[key] = image
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return image

@@ -1,0 +1,20 @@
+"""SQLAlchemy models; importing this package registers every table on `Base.metadata`."""
+
+from service.models._base import Base, utcnow
+from service.models.copy import Copy, ImageCopy
+from service.models.org import Organisation, Role, Staff
+from service.models.post import Post, PostImage
+from service.models.rep import Rep
+
+__all__ = [
+    "Base",
+    "Copy",
+    "ImageCopy",
+    "Organisation",
+    "Post",
+    "PostImage",
+    "Rep",
+    "Role",
+    "Staff",
+    "utcnow",
+]

@@ -1,0 +1,47 @@
+"""Organisations and their staff: creation, login."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy.orm import Session
+
+from service.errors import Conflict, Unauthorized, Unprocessable
+from service.models import Organisation, Role, Staff
+from service.orgs import repository
+from service.security import hash_password, verify_password
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MIN_PASSWORD = 8
+
+
+def ensure_org(session: Session, *, slug: str, name: str | None = None) -> Organisation:
+    """The organisation `slug`, created if new."""
+    if not _SLUG.match(slug):
+        raise Unprocessable(f"organisation {slug!r}: use lowercase letters, digits and hyphens")
+    org = repository.get_org_by_slug(session, slug)
+    return org or repository.add_org(session, slug=slug, name=name or slug)
+
+
+def create_staff(session: Session, *, org_id: int, email: str, password: str, role: Role) -> Staff:
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise Unprocessable(f"{email!r} is not an e-mail address", code="invalid_email")
+    if len(password) < MIN_PASSWORD:
+        raise Unprocessable(
+            f"the password needs at least {MIN_PASSWORD} characters", code="weak_password"
+        )
+    if repository.find_staff_by_email(session, email) is not None:
+        raise Conflict(f"{email} already has an account", code="email_taken")
+    return repository.add_staff(
+        session, org_id=org_id, email=email, password_hash=hash_password(password), role=role.value
+    )
+
+
+def authenticate(session: Session, *, email: str, password: str) -> Staff:
+    """The staff member with these credentials; one message for every failure."""
+    staff = repository.find_staff_by_email(session, email.strip().lower())
+    if staff is None or not verify_password(staff.password_hash, password):
+        raise Unauthorized("wrong e-mail or password", code="bad_credentials")
+    return staff

@@ -1,0 +1,44 @@
+"""SQL for posts and their images; every function is scoped to one organisation."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from service.models import Post
+
+
+def get(session: Session, *, org_id: int, post_id: int, for_update: bool = False) -> Post | None:
+    query = (
+        select(Post)
+        .where(Post.org_id == org_id, Post.id == post_id)
+        .options(selectinload(Post.images))
+    )
+    if for_update:
+        query = query.with_for_update(of=Post)
+    return session.scalar(query)
+
+
+def list_(
+    session: Session,
+    *,
+    org_id: int,
+    published_only: bool = False,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Post]:
+    """Newest first (publication time for published posts, creation time otherwise)."""
+    query = select(Post).where(Post.org_id == org_id).options(selectinload(Post.images))
+    if published_only:
+        query = query.where(Post.published_at.is_not(None)).order_by(
+            Post.published_at.desc(), Post.id.desc()
+        )
+    else:
+        query = query.order_by(Post.id.desc())
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def add(session: Session, post: Post) -> Post:
+    session.add(post)
+    session.flush()
+    return post

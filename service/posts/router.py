@@ -1,0 +1,83 @@
+"""Master posts API (editors write, all staff read)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
+
+from service.deps import CurrentStaff, PostDep, RequireEditor, RuntimeDep, SessionDep
+from service.errors import NotFound, Unprocessable
+from service.posts import repository, service
+from service.posts.schemas import MAX_IMAGE_BYTES, MAX_IMAGES, PostCreate, PostRead
+from service.storage import media_type
+from service.uploads import read_limited
+
+router = APIRouter(prefix="/api/posts", tags=["posts"])
+
+
+def read_uploads(images: list[UploadFile]) -> list[service.Upload]:
+    """Files with content, each within the size limit (checked before decoding)."""
+    files = [image for image in images if image.filename or image.size]
+    if len(files) > MAX_IMAGES:
+        raise Unprocessable(
+            f"{len(files)} images; WeChat allows at most {MAX_IMAGES}", code="too_many_images"
+        )
+    return [
+        service.Upload(
+            filename=file.filename or f"image {number}",
+            data=read_limited(file, MAX_IMAGE_BYTES, what=f"image {number} ({file.filename})"),
+        )
+        for number, file in enumerate(files, start=1)
+    ]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_post(
+    editor: RequireEditor,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    title: Annotated[str, Form(max_length=200)],
+    text: Annotated[str, Form()] = "",
+    images: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI copies defaults)
+    protected: Annotated[list[str], Form()] = [],  # noqa: B006
+    article: Annotated[str | None, Form()] = None,
+) -> PostRead:
+    """Multipart: `title`, `text`, `images` (0-9, repeated), `protected` (repeated), `article`."""
+    data = PostCreate(title=title, text=text, protected=protected, article=article)
+    post = service.create(
+        session,
+        runtime.storage,
+        org_id=editor.org_id,
+        author_id=editor.id,
+        data=data,
+        uploads=read_uploads(images),
+    )
+    return service.to_read(post)
+
+
+@router.get("")
+def list_posts(staff: CurrentStaff, session: SessionDep) -> list[PostRead]:
+    return [service.to_read(post) for post in repository.list_(session, org_id=staff.org_id)]
+
+
+@router.get("/{post_id}")
+def get_post(post: PostDep) -> PostRead:
+    return service.to_read(post)
+
+
+@router.post("/{post_id}/publish")
+def publish_post(post: PostDep, editor: RequireEditor, session: SessionDep) -> PostRead:
+    return service.to_read(service.publish(session, post))
+
+
+@router.get("/{post_id}/images/{position}", response_class=Response)
+def master_image(post: PostDep, position: int, runtime: RuntimeDep) -> Response:
+    image = next((image for image in post.images if image.position == position), None)
+    if image is None:
+        raise NotFound(f"post {post.id} has no image {position}", code="image_not_found")
+    return Response(
+        runtime.storage.get(image.storage_key),
+        media_type=media_type(image.storage_key),
+        headers={"Cache-Control": "private, max-age=86400"},
+    )

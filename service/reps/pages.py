@@ -1,0 +1,110 @@
+"""Admins' page for reps: add one, import a CSV, deactivate, rotate a link."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, Response
+
+from service.deps import RepDep, RuntimeDep, SessionDep
+from service.errors import AppError, Forbidden, NotFound
+from service.models import Role, Staff
+from service.reps import repository, service
+from service.reps.router import MAX_CSV_BYTES
+from service.reps.schemas import RepCreate, RepUpdate
+from service.uploads import read_limited
+from service.web import PageStaff, check_csrf, redirect, render
+
+router = APIRouter(prefix="/admin/reps", include_in_schema=False)
+
+
+def admin_only(staff: Staff) -> None:
+    if staff.role != Role.ADMIN:
+        raise Forbidden("only admins may manage reps")
+
+
+def reps_page(
+    request: Request,
+    staff: Staff,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    *,
+    message: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    reps = [service.to_read(runtime, rep) for rep in repository.list_(session, org_id=staff.org_id)]
+    return render(
+        request, "reps.html", status_code=status_code, reps=reps, message=message, error=error
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def list_reps(
+    request: Request, staff: PageStaff, session: SessionDep, runtime: RuntimeDep
+) -> HTMLResponse:
+    admin_only(staff)
+    return reps_page(request, staff, session, runtime)
+
+
+@router.post("", response_class=HTMLResponse, response_model=None)
+def add_rep(
+    request: Request,
+    staff: PageStaff,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    name: Annotated[str, Form()],
+    team: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, runtime, csrf)
+    admin_only(staff)
+    service.create(session, org_id=staff.org_id, data=RepCreate(name=name, team=team, phone=phone))
+    return redirect("/admin/reps")
+
+
+@router.post("/import", response_class=HTMLResponse, response_model=None)
+def import_reps(
+    request: Request,
+    staff: PageStaff,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    file: UploadFile,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, runtime, csrf)
+    admin_only(staff)
+    try:
+        reps, created = service.import_csv(
+            session, org_id=staff.org_id, data=read_limited(file, MAX_CSV_BYTES, what="the CSV")
+        )
+    except AppError as exc:
+        session.rollback()
+        return reps_page(
+            request, staff, session, runtime, error=exc.detail, status_code=exc.status_code
+        )
+    message = f"已导入 {len(reps)} 位销售（新增 {created}，更新 {len(reps) - created}）"
+    return reps_page(request, staff, session, runtime, message=message)
+
+
+@router.post("/{rep_id}/{action}", response_model=None)
+def change_rep(
+    request: Request,
+    action: str,
+    staff: PageStaff,
+    rep: RepDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    check_csrf(request, runtime, csrf)
+    admin_only(staff)
+    if action == "rotate-link":
+        service.rotate_link(session, rep)
+    elif action in {"activate", "deactivate"}:
+        service.update(session, rep, RepUpdate(active=action == "activate"))
+    else:
+        raise NotFound(f"unknown action {action!r}")
+    return redirect("/admin/reps")

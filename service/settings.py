@@ -1,0 +1,67 @@
+"""The one settings class: every knob momentcast reads from the environment (`MOMENTCAST_*`)."""
+
+from __future__ import annotations
+
+import logging
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEV_SECRET_KEY = "momentcast-development-only-secret-change-me"
+
+log = logging.getLogger(__name__)
+
+
+class Settings(BaseSettings):
+    """Defaults run on one machine with no servers: SQLite and an embedded broker under DATA_DIR."""
+
+    model_config = SettingsConfigDict(env_prefix="MOMENTCAST_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str = ""  # empty: SQLite file under data_dir
+    broker_url: str = ""  # empty: kombu's SQLAlchemy transport on SQLite under data_dir
+    secret_key: str = DEV_SECRET_KEY
+    base_url: str = "http://127.0.0.1:8000"
+    staff_token_ttl_seconds: int = 12 * 3600
+    preview_reps: int = 3
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'momentcast.db'}"
+        _check_database_url(self.database_url)
+        if not self.broker_url:
+            self.broker_url = f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
+        if self.base_url.endswith("/"):
+            self.base_url = self.base_url.rstrip("/")
+        _check_secret_key(self.secret_key, self.env)
+        return self
+
+    @cached_property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+
+def _check_database_url(url: str) -> None:
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ValueError(f"MOMENTCAST_DATABASE_URL is not a database URL: {url!r}") from None
+
+
+def _check_secret_key(secret_key: str, env: str) -> None:
+    if secret_key != DEV_SECRET_KEY:
+        return
+    if env == "production":
+        raise ValueError("MOMENTCAST_SECRET_KEY must be set when MOMENTCAST_ENV=production")
+    log.warning(
+        "MOMENTCAST_SECRET_KEY is not set: using the development key. "
+        "Anyone can forge logins and rep links; never deploy like this."
+    )

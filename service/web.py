@@ -1,0 +1,93 @@
+"""Shared plumbing for HTML pages: templates, the logged-in staff member, CSRF, redirects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from service.deps import SESSION_COOKIE, RuntimeDep, SessionDep, get_current_staff
+from service.errors import AppError, Forbidden, Unauthorized, error_response
+from service.models import Staff
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def local_time(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
+    return value.astimezone(CHINA).strftime(fmt) if value else ""
+
+
+TEMPLATES.env.filters["local_time"] = local_time
+
+
+def render(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
+
+
+class LoginRequired(AppError):
+    status_code, code = 401, "login_required"
+
+
+def get_page_staff(request: Request, runtime: RuntimeDep, session: SessionDep) -> Staff:
+    """The staff member behind the login cookie; pages redirect to the login form otherwise."""
+    try:
+        staff = get_current_staff(request, runtime, session)
+    except Unauthorized as exc:
+        raise LoginRequired(exc.detail) from None
+    request.state.csrf = runtime.signer.csrf_token(request.cookies.get(SESSION_COOKIE, ""))
+    request.state.staff = staff
+    return staff
+
+
+PageStaff = Annotated[Staff, Depends(get_page_staff)]
+
+
+def check_csrf(request: Request, runtime: RuntimeDep, presented: str) -> None:
+    """Forms carry a token bound to the login cookie: another site cannot forge it."""
+    if not runtime.signer.check_csrf(request.cookies.get(SESSION_COOKIE, ""), presented):
+        raise Forbidden("the form expired; reload the page and try again", code="csrf_failed")
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# What a rep (or a staff member in a browser) reads instead of the JSON error.
+FRIENDLY = {
+    "rep_link_unknown": "链接无效，请向管理员索取您的专属链接。",
+    "rep_link_revoked": "此链接已更换，请向管理员索取新的专属链接。",
+    "rep_deactivated": "此账号已停用，如有疑问请联系管理员。",
+    "post_not_found": "找不到这条素材，可能尚未发布。",
+    "csrf_failed": "页面已过期，请刷新后重试。",
+}
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "") and not request.url.path.startswith(
+        "/api/"
+    )
+
+
+async def _app_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, AppError)
+    if isinstance(exc, LoginRequired) and wants_html(request):
+        return redirect(f"/admin/login?next={request.url.path}")
+    if wants_html(request):
+        return render(
+            request,
+            "error.html",
+            status_code=exc.status_code,
+            message=FRIENDLY.get(exc.code, exc.detail),
+        )
+    return error_response(exc.status_code, exc.code, exc.detail)
+
+
+def install_page_handlers(app: FastAPI) -> None:
+    """Browsers get a readable page (or the login form); API clients keep the JSON errors."""
+    app.add_exception_handler(AppError, _app_error)
