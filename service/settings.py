@@ -30,6 +30,21 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     staff_token_ttl_seconds: int = 12 * 3600
     preview_reps: int = 3
+    # Read tracking (service/tracking). events_url empty: a durable SQLite journal under
+    # data_dir; redis://...: a Redis stream read by a consumer group.
+    events_url: str = ""
+    events_stream: str = "momentcast:events"  # the Redis stream's key
+    tracking_idle_seconds: int = 30  # engaged time stops after this long without touch/scroll
+    tracking_clock_margin_seconds: float = 5.0  # slack over the elapsed time the server saw
+    tracking_view_rate: float = 1.0  # beacons per second per page view (sustained) ...
+    tracking_view_burst: int = 20  # ... and its burst
+    tracking_ip_rate: float = 200.0  # beacons per second per client address (sustained) ...
+    tracking_ip_burst: int = 400  # ... and its burst
+    tracking_event_retention_days: int = 90
+    wechat_oa_appid: str = ""  # set both to use silent OAuth (snsapi_base) in WeChat
+    wechat_oa_secret: str = ""
+    wechat_open_url: str = "https://open.weixin.qq.com"
+    wechat_api_url: str = "https://api.weixin.qq.com"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -47,6 +62,11 @@ class Settings(BaseSettings):
     @cached_property
     def media_dir(self) -> Path:
         return self.data_dir / "media"
+
+    @cached_property
+    def events_journal(self) -> Path:
+        """The embedded event store (used when events_url is empty)."""
+        return self.data_dir / "events.db"
 
 
 def _check_database_url(url: str) -> None:

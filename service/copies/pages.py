@@ -14,10 +14,13 @@ from service.deps import RepFromToken, RuntimeDep, SessionDep
 from service.models import Copy, Post
 from service.orgs import repository as orgs_repository
 from service.posts import repository as posts_repository
+from service.tracking import reports as tracking_reports
+from service.tracking.links import ShareLink, share_url
 from service.web import render
 
 router = APIRouter(include_in_schema=False)
 PAGE_SIZE = 5  # copies are generated on first open, so keep the first page short
+READERS = 10  # "谁看了我的分享": the most recent of the rep's readers
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,7 @@ class Item:
     post: Post
     copy: Copy
     risk: dict[str, Any] | None
+    share_url: str = ""  # the rep's tracked link (service/tracking)
 
 
 @router.get("/r/{token}", response_class=HTMLResponse)
@@ -45,7 +49,12 @@ def rep_page(
         offset=(page - 1) * PAGE_SIZE,
     )
     items = [
-        Item(post, copy, engines.fold_risk_of(copy.text) if copy.text else None)
+        Item(
+            post,
+            copy,
+            engines.fold_risk_of(copy.text) if copy.text else None,
+            share_url(runtime.settings, ShareLink(rep.org_id, post.id, rep.id)),
+        )
         for post in posts[:PAGE_SIZE]
         for copy in [service.ensure_copy(session, runtime.storage, post=post, rep=rep)]
     ]
@@ -56,6 +65,7 @@ def rep_page(
         rep=rep,
         token=token,
         items=items,
+        readers=tracking_reports.viewers(session, org_id=rep.org_id, rep_id=rep.id)[:READERS],
         org_name=org.name if org else "",
         older=page + 1 if len(posts) > PAGE_SIZE else None,
     )

@@ -15,6 +15,7 @@ from service.posts import service as posts_service
 from service.reps import repository as reps_repository
 from service.runtime import Runtime
 from service.storage import media_type
+from service.tracking.links import ShareLink, share_url
 from service.web import redirect, wants_html
 
 router = APIRouter(tags=["copies"])
@@ -28,7 +29,7 @@ def staff_image_url(copy: Copy, position: int) -> str:
 @router.get("/api/posts/{post_id}/copies/{rep_id}")
 def staff_copy(post: PostDep, rep: RepDep, session: SessionDep, runtime: RuntimeDep) -> CopyRead:
     copy = service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    return service.to_read(post, copy, staff_image_url)
+    return with_share_url(runtime, service.to_read(post, copy, staff_image_url), org_id=post.org_id)
 
 
 @router.get("/api/posts/{post_id}/copies/{rep_id}/images/{position}", response_class=Response)
@@ -62,7 +63,9 @@ def rep_copy(
     token: str, rep: RepFromToken, post: RepPost, session: SessionDep, runtime: RuntimeDep
 ) -> CopyRead:
     copy = service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    return service.to_read(post, copy, rep_image_url(token))
+    return with_share_url(
+        runtime, service.to_read(post, copy, rep_image_url(token)), org_id=post.org_id
+    )
 
 
 @router.post("/r/{token}/posts/{post_id}/posted", response_model=PostedRead)
@@ -110,6 +113,12 @@ def rep_images_zip(
         media_type="application/zip",
         headers={"Content-Disposition": f'attachment; filename="momentcast-{post.id}.zip"'},
     )
+
+
+def with_share_url(runtime: Runtime, copy_read: CopyRead, *, org_id: int) -> CopyRead:
+    """The copy with the rep's tracked share link (read tracking, service/tracking)."""
+    link = ShareLink(org_id, copy_read.post_id, copy_read.rep_id)
+    return copy_read.model_copy(update={"share_url": share_url(runtime.settings, link)})
 
 
 def image_response(runtime: Runtime, key: str) -> Response:

@@ -23,6 +23,7 @@ class CopyRead(BaseModel):
     created_at: datetime
     published_at: datetime | None
     posted_at: datetime | None
+    share_url: str | None = None  # the rep's tracked link for this post
 
 
 class PostedRead(BaseModel):

@@ -5,16 +5,21 @@ from service.models.copy import Copy, ImageCopy
 from service.models.org import Organisation, Role, Staff
 from service.models.post import Post, PostImage
 from service.models.rep import Rep
+from service.models.tracking import PageView, TagRules, Viewer, ViewerTag
 
 __all__ = [
     "Base",
     "Copy",
     "ImageCopy",
     "Organisation",
+    "PageView",
     "Post",
     "PostImage",
     "Rep",
     "Role",
     "Staff",
+    "TagRules",
+    "Viewer",
+    "ViewerTag",
     "utcnow",
 ]

@@ -1,0 +1,91 @@
+"""Signed values of read tracking: share links and page-view tokens.
+
+A share token carries (org, post, rep, parent viewer); a viewer's child link is the same with
+the viewer as parent, so a re-share tells us who shared to whom. Share links are not tied to
+the rep's link nonce: a rotated rep link must not break what customers already received.
+A view token carries (page view id, opened-at second): the beacon endpoint trusts nothing else.
+
+A hop token rides on the redirect from someone else's link to the viewer's own (WeChat on iOS
+shares the landing URL, ignoring client-side rewrites, so the landing URL itself must be the
+viewer's); it says who the first link came from and expires in two minutes, so a shared copy
+of the URL is soon ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
+
+from service.security import TokenError
+from service.settings import Settings
+
+HOP_MAX_AGE_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class ShareLink:
+    org_id: int
+    post_id: int
+    rep_id: int
+    parent_viewer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ViewToken:
+    page_view_id: int
+    opened_at: int  # unix seconds, as the server saw the opening
+
+
+class TrackingSigner:
+    def __init__(self, secret_key: str) -> None:
+        self._share = URLSafeSerializer(secret_key, salt="momentcast.share")
+        self._view = URLSafeSerializer(secret_key, salt="momentcast.view")
+        self._hop = URLSafeTimedSerializer(secret_key, salt="momentcast.hop")
+
+    def share_token(self, link: ShareLink) -> str:
+        return self._share.dumps(
+            [link.org_id, link.post_id, link.rep_id, link.parent_viewer_id or 0]
+        )
+
+    def read_share_token(self, token: str) -> ShareLink:
+        try:
+            org_id, post_id, rep_id, parent = self._share.loads(token)
+            return ShareLink(int(org_id), int(post_id), int(rep_id), int(parent) or None)
+        except (BadSignature, ValueError, TypeError):
+            raise TokenError("this share link is not valid") from None
+
+    def view_token(self, view: ViewToken) -> str:
+        return self._view.dumps([view.page_view_id, view.opened_at])
+
+    def read_view_token(self, token: str) -> ViewToken:
+        try:
+            page_view_id, opened_at = self._view.loads(token)
+            return ViewToken(int(page_view_id), int(opened_at))
+        except (BadSignature, ValueError, TypeError):
+            raise TokenError("the tracking token is not valid") from None
+
+    def hop_token(self, parent_viewer_id: int | None) -> str:
+        return self._hop.dumps(parent_viewer_id or 0)
+
+    def read_hop_token(self, token: str) -> int | None:
+        """The parent the viewer arrived through (None: the rep); TokenError when stale."""
+        try:
+            return int(self._hop.loads(token, max_age=HOP_MAX_AGE_SECONDS)) or None
+        except (BadSignature, ValueError, TypeError):
+            raise TokenError("the hop token is not valid or has expired") from None
+
+
+def share_path(signer: TrackingSigner, link: ShareLink) -> str:
+    return f"/s/{signer.share_token(link)}"
+
+
+@lru_cache(maxsize=8)
+def signer_for(secret_key: str) -> TrackingSigner:
+    return TrackingSigner(secret_key)
+
+
+def share_url(settings: Settings, link: ShareLink) -> str:
+    """The absolute link a rep shares (or a viewer re-shares)."""
+    return settings.base_url + share_path(signer_for(settings.secret_key), link)

@@ -1,0 +1,171 @@
+"""The landing page a share link opens (mobile, Simplified Chinese) and its images."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from service.copies import service as copies_service
+from service.copies.router import image_response
+from service.deps import RepFromToken, RuntimeDep, SessionDep
+from service.errors import NotFound
+from service.models import Post, Rep
+from service.orgs import repository as orgs_repository
+from service.runtime import Runtime
+from service.security import TokenError
+from service.tracking import oauth, service
+from service.tracking.article import split_sections
+from service.tracking.bots import is_bot
+from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
+from service.web import render
+
+router = APIRouter(include_in_schema=False)
+VIEWER_COOKIE = "mc_viewer"
+COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
+
+
+def read_link(runtime: Runtime, token: str) -> ShareLink:
+    try:
+        return signer_for(runtime.settings.secret_key).read_share_token(token)
+    except TokenError as exc:
+        raise NotFound(str(exc), code="share_not_found") from None
+
+
+@router.get("/s/{token}", response_class=HTMLResponse, response_model=None)
+def landing(
+    request: Request,
+    token: str,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    channel: str = Query("", alias="from"),
+    code: str = "",
+    hop: str = Query("", alias="h"),
+) -> Response:
+    """Count the opening and show the post; someone else's link first redirects the viewer
+    to their own, so the URL they share next names them."""
+    link = read_link(runtime, token)
+    post, rep = service.shared_post(session, link)
+    user_agent = request.headers.get("user-agent")
+    if is_bot(user_agent):  # previews and crawlers read the page but are never counted
+        return _page(request, runtime, session, token=token, post=post, rep=rep)
+    cookie_id = request.cookies.get(VIEWER_COOKIE)
+    openid = None
+    if oauth.wanted(runtime.settings, user_agent=user_agent, cookie_id=cookie_id):
+        if not code:
+            return RedirectResponse(oauth.authorize_url(runtime.settings, str(request.url)))
+        openid = oauth.openid_for(runtime.settings, code)
+    opening = service.Opening(
+        cookie_id=cookie_id,
+        openid=openid,
+        channel=channel,
+        ip=request.client.host if request.client else "",
+    )
+    viewer = service.identify(session, org_id=link.org_id, rep_id=link.rep_id, opening=opening)
+    signer = signer_for(runtime.settings.secret_key)
+    own = ShareLink(link.org_id, link.post_id, link.rep_id, viewer.id)
+    arrived = _read_hop(runtime, hop)
+    if link.parent_viewer_id != viewer.id and arrived is None:
+        query = {"h": signer.hop_token(link.parent_viewer_id)} | (
+            {"from": channel} if channel else {}
+        )
+        target = f"{share_path(signer, own)}?{urlencode(query)}"
+        return _with_cookie(runtime, RedirectResponse(target, status_code=302), viewer.cookie_id)
+    view = service.open_view(
+        session,
+        link=link,
+        viewer=viewer,
+        opening=opening,
+        salt_key=runtime.settings.secret_key,
+        hop=arrived,
+    )
+    page = _page(
+        request,
+        runtime,
+        session,
+        token=token,
+        post=post,
+        rep=rep,
+        view_token=signer.view_token(ViewToken(view.id, int(view.opened_at.timestamp()))),
+        child_path=share_path(signer, own),
+    )
+    return _with_cookie(runtime, page, viewer.cookie_id)
+
+
+def _read_hop(runtime: Runtime, hop: str) -> service.Hop | None:
+    if not hop:
+        return None
+    try:
+        return service.Hop(signer_for(runtime.settings.secret_key).read_hop_token(hop))
+    except TokenError:
+        return None  # stale (a copied URL): a normal open
+
+
+def _page(
+    request: Request,
+    runtime: Runtime,
+    session: Session,
+    *,
+    token: str,
+    post: Post,
+    rep: Rep,
+    view_token: str | None = None,
+    child_path: str | None = None,
+) -> Response:
+    copy = copies_service.ensure_copy(session, runtime.storage, post=post, rep=rep)
+    org = orgs_repository.get_org(session, org_id=post.org_id)
+    response = render(
+        request,
+        "landing.html",
+        post=post,
+        copy=copy,
+        rep=rep,
+        org_name=org.name if org else "",
+        sections=split_sections(post.article),
+        image_base=f"/s/{token}/images",
+        view_token=view_token,
+        child_path=child_path,
+        idle_seconds=runtime.settings.tracking_idle_seconds,
+    )
+    return _no_store(response)
+
+
+def _with_cookie(runtime: Runtime, response: Response, cookie_id: str) -> Response:
+    response.set_cookie(
+        VIEWER_COOKIE,
+        cookie_id,
+        max_age=COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        secure=runtime.settings.base_url.startswith("https://"),
+    )
+    return _no_store(response)
+
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"  # every open is a new page view
+    return response
+
+
+@router.get("/s/{token}/images/{position}", response_class=Response)
+def landing_image(token: str, position: int, session: SessionDep, runtime: RuntimeDep) -> Response:
+    link = read_link(runtime, token)
+    post, rep = service.shared_post(session, link)
+    copy = copies_service.ensure_copy(session, runtime.storage, post=post, rep=rep)
+    return image_response(runtime, copies_service.image_key(copy, position))
+
+
+@router.post("/r/{token}/viewers/{viewer_id}/name", response_class=Response)
+def name_reader(
+    token: str,
+    viewer_id: int,
+    rep: RepFromToken,
+    session: SessionDep,
+    label: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """The rep page's form (works without JavaScript): name a reader, back to the list."""
+    service.label_own_reader(session, rep, viewer_id=viewer_id, label=label)
+    return RedirectResponse(f"/r/{token}#readers", status_code=303)

@@ -1,0 +1,174 @@
+"""SQL for viewers, page views and tags; every function is scoped to one organisation, except
+the consumer's, which address page views by the ids their signed tokens carried."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from service.db import is_postgres
+from service.models.tracking import PageView, TagRules, Viewer, ViewerTag
+
+
+def viewer_by_cookie(session: Session, *, org_id: int, cookie_id: str) -> Viewer | None:
+    query = select(Viewer).where(Viewer.org_id == org_id, Viewer.cookie_id == cookie_id)
+    return session.scalar(query)
+
+
+def viewer_by_openid(session: Session, *, org_id: int, openid: str) -> Viewer | None:
+    query = select(Viewer).where(Viewer.org_id == org_id, Viewer.openid == openid)
+    return session.scalar(query.order_by(Viewer.id).limit(1))
+
+
+def get_viewer(session: Session, *, org_id: int, viewer_id: int) -> Viewer | None:
+    return session.scalar(select(Viewer).where(Viewer.org_id == org_id, Viewer.id == viewer_id))
+
+
+def add_viewer(session: Session, viewer: Viewer) -> Viewer | None:
+    """Insert `viewer`; None if its cookie id is already taken (a concurrent first open)."""
+    try:
+        with session.begin_nested():
+            session.add(viewer)
+            session.flush()
+    except IntegrityError:
+        return None
+    return viewer
+
+
+def add_view(session: Session, view: PageView) -> PageView:
+    session.add(view)
+    session.flush()
+    return view
+
+
+def first_parent(session: Session, *, org_id: int, post_id: int, viewer_id: int) -> int | None:
+    """Who led the viewer to this post the first time (None: the rep did)."""
+    query = (
+        select(PageView.parent_viewer_id)
+        .where(
+            PageView.org_id == org_id, PageView.post_id == post_id, PageView.viewer_id == viewer_id
+        )
+        .order_by(PageView.id)
+        .limit(1)
+    )
+    return session.scalar(query)
+
+
+def views_for_update(session: Session, ids: Sequence[int]) -> list[PageView]:
+    """The consumer's rows, locked in id order on PostgreSQL so concurrent folds neither lose
+    a maximum nor deadlock."""
+    query = select(PageView).where(PageView.id.in_(sorted(ids))).order_by(PageView.id)
+    if is_postgres(session):
+        query = query.with_for_update()
+    else:
+        # SQLite has no row locks, and its driver runs a bare SELECT outside the transaction:
+        # a no-op write first takes the database's write lock, so the rows read are current
+        # and no other writer can fold in between (it waits for our commit).
+        session.execute(
+            update(PageView).where(PageView.id.in_(list(ids))).values(beacons=PageView.beacons)
+        )
+    return list(session.scalars(query.execution_options(populate_existing=True)))
+
+
+def refresh_viewers(session: Session, viewer_ids: Sequence[int]) -> None:
+    """Recompute each viewer's roll-up from their page views (so replays cannot inflate it)."""
+    rows = session.execute(
+        select(
+            PageView.viewer_id,
+            func.count(PageView.id),
+            func.coalesce(func.sum(PageView.engaged_ms), 0),
+            func.max(func.coalesce(PageView.last_event_at, PageView.opened_at)),
+        )
+        .where(PageView.viewer_id.in_(sorted(set(viewer_ids))))
+        .group_by(PageView.viewer_id)
+    )
+    for viewer_id, views, engaged_ms, last_seen in rows:
+        viewer = session.get(Viewer, viewer_id)
+        if viewer is not None:
+            viewer.views, viewer.engaged_ms = int(views), int(engaged_ms or 0)
+            viewer.last_seen_at = last_seen
+    session.flush()
+
+
+def views_of_post(
+    session: Session, *, org_id: int, post_id: int, rep_id: int | None = None
+) -> list[PageView]:
+    query = select(PageView).where(PageView.org_id == org_id, PageView.post_id == post_id)
+    if rep_id is not None:
+        query = query.where(PageView.rep_id == rep_id)
+    return list(session.scalars(query.order_by(PageView.id)))
+
+
+def views_of_org(session: Session, *, org_id: int) -> list[PageView]:
+    return list(session.scalars(select(PageView).where(PageView.org_id == org_id)))
+
+
+def views_of_viewer(session: Session, *, org_id: int, viewer_id: int) -> list[PageView]:
+    query = select(PageView).where(PageView.org_id == org_id, PageView.viewer_id == viewer_id)
+    return list(session.scalars(query.order_by(PageView.id)))
+
+
+def viewers(
+    session: Session,
+    *,
+    org_id: int,
+    tag: str | None = None,
+    rep_id: int | None = None,
+    viewer_ids: Sequence[int] | None = None,
+    limit: int = 200,
+) -> list[Viewer]:
+    """The organisation's viewers, most recently seen first; `rep_id`: only those who opened
+    one of that rep's links."""
+    query = select(Viewer).where(Viewer.org_id == org_id)
+    if tag:
+        query = query.where(
+            Viewer.id.in_(
+                select(ViewerTag.viewer_id).where(ViewerTag.org_id == org_id, ViewerTag.tag == tag)
+            )
+        )
+    if rep_id is not None:
+        query = query.where(
+            Viewer.id.in_(
+                select(PageView.viewer_id).where(
+                    PageView.org_id == org_id, PageView.rep_id == rep_id
+                )
+            )
+        )
+    if viewer_ids is not None:
+        query = query.where(Viewer.id.in_(list(viewer_ids)))
+    order = (Viewer.last_seen_at.is_(None), Viewer.last_seen_at.desc(), Viewer.id.desc())
+    return list(session.scalars(query.order_by(*order).limit(limit)))
+
+
+def tags_of(session: Session, *, org_id: int, viewer_ids: Sequence[int]) -> list[ViewerTag]:
+    query = select(ViewerTag).where(
+        ViewerTag.org_id == org_id, ViewerTag.viewer_id.in_(list(viewer_ids))
+    )
+    return list(session.scalars(query.order_by(ViewerTag.viewer_id, ViewerTag.kind, ViewerTag.tag)))
+
+
+def replace_tags(session: Session, *, org_id: int, tags: Sequence[ViewerTag]) -> None:
+    session.execute(delete(ViewerTag).where(ViewerTag.org_id == org_id))
+    session.add_all(tags)
+    session.flush()
+
+
+def rules(session: Session, *, org_id: int) -> TagRules | None:
+    return session.get(TagRules, org_id)
+
+
+def put_rules(session: Session, *, org_id: int, rules: dict[str, object], now: datetime) -> None:
+    row = session.get(TagRules, org_id)
+    if row is None:
+        session.add(TagRules(org_id=org_id, rules=rules, updated_at=now))
+    else:
+        row.rules, row.updated_at = rules, now
+    session.flush()
+
+
+def org_ids_with_views(session: Session) -> list[int]:
+    return list(session.scalars(select(PageView.org_id).distinct()))

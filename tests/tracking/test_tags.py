@@ -1,0 +1,167 @@
+"""Tags from configurable rules per organisation, each with evidence a rep can act on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.db import unit_of_work
+from service.runtime import Runtime
+from service.tracking import tags
+from tests.tracking.conftest import fold_all
+
+
+def retag(runtime: Runtime, org_id: int) -> None:
+    with unit_of_work(runtime.sessions) as session:
+        tags.recompute(session, org_id=org_id)
+
+
+def tags_of(staff_client: Any, org: Any, viewer_id: int) -> dict[str, str]:
+    detail = staff_client.get(f"/api/viewers/{viewer_id}", headers=org.manager).json()
+    return {tag["tag"]: tag["evidence"] for tag in detail["tags"]}
+
+
+def read(phone: Any, path: str, *, engaged_ms: int, depth: int = 20) -> tuple[int, str]:
+    token, child = phone.open(path)
+    phone.beacon(token, s=1, v=engaged_ms, e=engaged_ms, d=depth, x={"s1": engaged_ms})
+    return token, child
+
+
+class TestTags:
+    def test_reading_finishing_revisiting_sharing_and_topics(
+        self, runtime: Runtime, journal: Any, share: Any, viewer: Any, staff_client: Any
+    ) -> None:
+        shared = share()
+        deep, skim, returner, friend, friend_of_friend = (viewer() for _ in range(5))
+        _, deep_link = read(deep, shared.path, engaged_ms=13 * 60_000 + 2_000, depth=95)
+        read(skim, shared.path, engaged_ms=15_000)
+        for _ in range(3):
+            read(returner, shared.path, engaged_ms=4_000)
+        _, friend_link = read(friend, deep_link, engaged_ms=70_000)
+        read(friend_of_friend, friend_link, engaged_ms=2_000)
+        fold_all(runtime, journal)
+        rules = staff_client.get("/api/tracking/rules", headers=shared.org.manager).json()
+        rules["rules"]["koc"]["at_least"] = 2
+        assert (
+            staff_client.put(
+                "/api/tracking/rules", json=rules, headers=shared.org.admin
+            ).status_code
+            == 200
+        )
+        retag(runtime, shared.org.id)
+
+        ids = [
+            row["viewer_id"]
+            for row in staff_client.get(
+                f"/api/posts/{shared.post_id}/views", headers=shared.org.manager
+            ).json()
+        ]
+        deep_id, skim_id, returner_id, friend_id = ids[0], ids[1], ids[2], ids[5]
+        deep_tags = tags_of(staff_client, shared.org, deep_id)
+        assert deep_tags["深读"] == "读了《培养宝宝创造力的三个方法》13分02秒"
+        assert deep_tags["读完"].startswith("读完了《培养宝宝创造力的三个方法》")
+        assert deep_tags["分享者"] == "转发后带来 1 位读者"
+        assert deep_tags["KOC"] == "转发链带来 2 位读者"
+        assert "创造力" in deep_tags  # a topic of the post, weighted by reading time
+        assert "已读" not in deep_tags  # only the highest tier
+        assert set(tags_of(staff_client, shared.org, skim_id)) >= {"已读"}
+        assert "多次回访" in tags_of(staff_client, shared.org, returner_id)
+        assert "细读" in tags_of(staff_client, shared.org, friend_id)
+
+        listed = staff_client.get(
+            "/api/viewers", params={"tag": "深读"}, headers=shared.org.manager
+        ).json()
+        assert [v["id"] for v in listed] == [deep_id]
+
+    def test_a_rule_change_retags_on_the_next_run(
+        self, runtime: Runtime, journal: Any, share: Any, viewer: Any, staff_client: Any
+    ) -> None:
+        shared = share()
+        phone = viewer()
+        read(phone, shared.path, engaged_ms=15_000)
+        fold_all(runtime, journal)
+        retag(runtime, shared.org.id)
+        (row,) = staff_client.get(
+            f"/api/posts/{shared.post_id}/views", headers=shared.org.manager
+        ).json()
+        assert "已读" in tags_of(staff_client, shared.org, row["viewer_id"])
+
+        stricter = {"tiers": [{"tag": "看过", "seconds": 5}, {"tag": "认真读", "seconds": 12}]}
+        response = staff_client.put(
+            "/api/tracking/rules", json={"rules": stricter}, headers=shared.org.admin
+        )
+        assert response.status_code == 200
+        assert "已读" in tags_of(staff_client, shared.org, row["viewer_id"])  # not until the run
+        retag(runtime, shared.org.id)
+        now = tags_of(staff_client, shared.org, row["viewer_id"])
+        assert now["认真读"] == "读了《培养宝宝创造力的三个方法》15秒"
+        assert "已读" not in now
+
+    def test_bad_rules_are_422_and_change_nothing(self, share: Any, staff_client: Any) -> None:
+        shared = share()
+        before = staff_client.get("/api/tracking/rules", headers=shared.org.manager).json()
+        for bad in [
+            {"tiers": [{"tag": "", "seconds": 5}]},
+            {"koc": {"at_least": -1, "tag": "K"}},
+            {"nonsense": 1},
+        ]:
+            response = staff_client.put(
+                "/api/tracking/rules", json={"rules": bad}, headers=shared.org.admin
+            )
+            assert response.status_code == 422
+            assert response.json()["error"] == "invalid_rules"
+        assert staff_client.get("/api/tracking/rules", headers=shared.org.manager).json() == before
+
+    def test_only_admins_change_rules(self, share: Any, staff_client: Any) -> None:
+        shared = share()
+        response = staff_client.put(
+            "/api/tracking/rules", json={"rules": {}}, headers=shared.org.editor
+        )
+        assert response.status_code == 403
+
+
+class TestTopics:
+    def test_the_editors_hashtags_are_topics_too(
+        self, runtime: Runtime, journal: Any, share: Any, viewer: Any, staff_client: Any
+    ) -> None:
+        shared = share(text="周末亲子课报名中 #亲子阅读# 名额有限")
+        phone = viewer()
+        read(phone, shared.path, engaged_ms=120_000)
+        skimmer = viewer()
+        read(skimmer, shared.path, engaged_ms=5_000)
+        fold_all(runtime, journal)
+        retag(runtime, shared.org.id)
+        reader, skim = (
+            row["viewer_id"]
+            for row in staff_client.get(
+                f"/api/posts/{shared.post_id}/views", headers=shared.org.manager
+            ).json()
+        )
+        assert (
+            tags_of(staff_client, shared.org, reader)["亲子阅读"]
+            == "阅读「亲子阅读」相关内容 2分00秒"
+        )
+        assert "亲子阅读" not in tags_of(staff_client, shared.org, skim)  # under 30 s of reading
+
+
+class TestDuration:
+    def test_reads_like_a_person_would_say_it(self) -> None:
+        assert tags.duration(782_000) == "13分02秒"
+        assert tags.duration(45_400) == "45秒"
+        assert tags.duration(3_900_000) == "1小时05分"
+
+
+class TestRepAlerts:
+    def test_the_rep_page_shows_who_read_and_how_long(
+        self, runtime: Runtime, journal: Any, share: Any, viewer: Any, staff_client: Any
+    ) -> None:
+        shared = share()
+        read(viewer(), shared.path, engaged_ms=13 * 60_000 + 2_000)
+        fold_all(runtime, journal)
+        retag(runtime, shared.org.id)
+        page = staff_client.get(shared.rep_path).text
+        assert "谁看了我的分享" in page
+        assert "深读" in page and "读了《培养宝宝创造力的三个方法》13分02秒" in page
+
+    def test_a_rep_without_readers_sees_no_empty_box(self, share: Any, staff_client: Any) -> None:
+        shared = share()
+        assert "谁看了我的分享" not in staff_client.get(shared.rep_path).text
