@@ -29,6 +29,7 @@ from service.app import create_app
 from service.db import unit_of_work
 from service.models import Role
 from service.orgs import service as orgs_service
+from service.plans import service as plans_service
 from service.posts import service as posts_service
 from service.posts.schemas import PostCreate
 from service.reps import service as reps_service
@@ -86,7 +87,7 @@ def setup(runtime: Runtime, reps: int) -> tuple[int, list[str]]:
             data=PostCreate(title="bench", text=text, protected=["澜蔻", "水光精华"]),
             uploads=nine_images(),
         )
-        posts_service.publish(session, post)
+        plans_service.publish(session, runtime.settings, post)
         created = [
             reps_service.create(
                 session, org_id=org.id, data=RepCreate(name=f"rep{i}", team=f"t{i % 2}")

@@ -34,6 +34,7 @@ from bench._report import write_section
 from service.app import create_app
 from service.db import unit_of_work
 from service.orgs import service as orgs_service
+from service.plans import service as plans_service
 from service.posts import service as posts_service
 from service.posts.schemas import PostCreate
 from service.reps import service as reps_service
@@ -75,7 +76,7 @@ def prepare(runtime: Runtime, views: int) -> list[str]:
             data=PostCreate(title="Bench", text="bench"),
             uploads=[],
         )
-        posts_service.publish(session, post)
+        plans_service.publish(session, runtime.settings, post)
         tokens = []
         link = ShareLink(org.id, post.id, rep.id)
         for i in range(views):

@@ -11,35 +11,28 @@ import threading
 
 from celery import shared_task
 
+from scheduler.runtime import current
 from service.runtime import Runtime
-from service.settings import Settings
 from service.tracking import consumer, privacy, tags
 from service.tracking.events import EventStore, open_store
 
 FOLD_BATCHES_PER_RUN = 40  # bounded work per run; the next run carries on
 
 _lock = threading.Lock()
-_runtime: Runtime | None = None
 _store: EventStore | None = None
-
-
-def use_runtime(runtime: Runtime | None) -> None:
-    """Point the tasks at `runtime` (the worker's, or a test's); None: build from Settings."""
-    global _runtime, _store
-    with _lock:
-        if _store is not None:
-            _store.close()
-        _runtime, _store = runtime, None
+_store_runtime: Runtime | None = None
 
 
 def _current() -> tuple[Runtime, EventStore]:
-    global _runtime, _store
+    """The worker's runtime and its event store (reopened if a test swapped the runtime)."""
+    global _store, _store_runtime
+    runtime = current()
     with _lock:
-        if _runtime is None:
-            _runtime = Runtime.build(Settings())
-        if _store is None:
-            _store = open_store(_runtime.settings)
-        return _runtime, _store
+        if _store is None or _store_runtime is not runtime:
+            if _store is not None:
+                _store.close()
+            _store, _store_runtime = open_store(runtime.settings), runtime
+        return runtime, _store
 
 
 @shared_task(name="tracking.fold_events", ignore_result=True)
@@ -58,11 +51,3 @@ def recompute_tags() -> dict[int, int]:
 def purge_events() -> int:
     runtime, store = _current()
     return privacy.purge_events(store, runtime.settings)
-
-
-# What the beat schedule runs (seconds between runs); scheduler's beat merges these in.
-SCHEDULE = {
-    "tracking-fold-events": ("tracking.fold_events", 5.0),
-    "tracking-recompute-tags": ("tracking.recompute_tags", 600.0),
-    "tracking-purge-events": ("tracking.purge_events", 24 * 3600.0),
-}

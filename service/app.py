@@ -21,6 +21,7 @@ from service.copies.router import router as copies_router
 from service.deps import RuntimeDep
 from service.errors import ServiceUnavailable, error_response, install_error_handlers
 from service.orgs.router import router as staff_router
+from service.plans.router import router as plans_router
 from service.posts.pages import router as posts_pages
 from service.posts.router import router as posts_router
 from service.reps.pages import router as reps_pages
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         posts_pages,
         reps_pages,
         copies_pages,
+        plans_router,
         tracking_router,
         tracking_pages,
     ):

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 _LOCKS_KEY = "momentcast.locks"
@@ -99,6 +99,17 @@ def hold_until_end(session: Session, name: str) -> None:
         lock = _named_locks.setdefault(name, threading.Lock())
     lock.acquire()
     held[name] = lock
+
+
+def lock_row(session: Session, model: Any, row_id: int) -> None:
+    """Hold `model`'s row `row_id` until this unit of work ends, across processes: a row lock
+    on PostgreSQL; on SQLite, whose locks are per database, the write lock (taken by a
+    no-op write), which other writers wait for up to the busy timeout."""
+    table = model.__table__
+    if is_postgres(session):
+        session.execute(select(table.c.id).where(table.c.id == row_id).with_for_update())
+    else:
+        session.execute(update(table).where(table.c.id == row_id).values(id=table.c.id))
 
 
 def is_postgres(session: Session) -> bool:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from service.models import Role
 from service.orgs import repository as orgs_repository
 from service.orgs import service as orgs_service
+from service.plans import service as plans_service
 from service.posts import service as posts_service
 from service.posts.schemas import PostCreate
 from service.reps import repository as reps_repository
@@ -99,7 +100,7 @@ def _load_posts(
             data=PostCreate(title=title, text=text, protected=_terms_for(terms, stem)),
             uploads=[posts_service.Upload(p.name, p.read_bytes()) for p in chosen],
         )
-        posts_service.publish(session, post)
+        plans_service.publish(session, runtime.settings, post)
 
 
 def _title_and_text(stem: str, raw: str) -> tuple[str, str]:

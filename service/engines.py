@@ -19,13 +19,24 @@ from typing import Any
 from variation.image import (
     DecodedImage,
     ImageHashes,
+    ImageOptions,
     ImageVariant,
     IssuedImage,
     decode_image,
     encode_image,
     issue_image_copies,
 )
-from variation.text import base_tokenizer, fold_risk, issue_text_copies
+from variation.text import (
+    FingerprintIndex,
+    TextOptions,
+    base_tokenizer,
+    fingerprint,
+    fold_risk,
+    issue_text_copies,
+)
+
+TEXT_OPTIONS = TextOptions()
+IMAGE_OPTIONS = ImageOptions()
 
 MAX_PIXELS = 40_000_000
 
@@ -98,6 +109,31 @@ def text_copy(
         "edits": [e.kind for e in variant.edits],
         "lexicon_version": variant.lexicon_version,
     }
+
+
+def text_clears(text: str, others: Sequence[str]) -> bool:
+    """Whether `text` keeps the batch's SimHash and Jaccard distance from all `others`."""
+    index = FingerprintIndex()
+    for other in others:
+        index.add(fingerprint(other))
+    near = index.nearest(fingerprint(text))
+    return (
+        near.char_distance >= TEXT_OPTIONS.min_simhash_distance
+        and near.word_distance >= TEXT_OPTIONS.min_simhash_distance
+        and near.jaccard < TEXT_OPTIONS.max_jaccard
+    )
+
+
+def image_clears(params: dict[str, Any], others: Sequence[dict[str, Any]]) -> bool:
+    """The batch's hard rule for an image copy against `others` of the same team: no PDQ match.
+    (pHash/dHash matches inside a team are allowed to be rare, not absent; see variation.image.)"""
+    pdq = issued_from_json(params).hashes.pdq
+    team = params.get("team")
+    return all(
+        (pdq ^ issued_from_json(other).hashes.pdq).bit_count() > IMAGE_OPTIONS.pdq_threshold
+        for other in others
+        if other.get("team") == team
+    )
 
 
 def image_copy(

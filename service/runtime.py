@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service import migrate
 from service.db import make_engine, make_sessionmaker
-from service.queue import DISPATCHER_KEY, Dispatcher, LoggingDispatcher
+from service.queue import DISPATCHER_KEY, CeleryDispatcher, Dispatcher, LoggingDispatcher
 from service.security import Signer
 from service.settings import Settings
 from service.storage import LocalStorage, Storage
@@ -26,7 +26,8 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: Settings, *, dispatcher: Dispatcher | None = None) -> Runtime:
-        dispatcher = dispatcher or LoggingDispatcher()
+        if dispatcher is None:
+            dispatcher = CeleryDispatcher(settings) if settings.sends_tasks else LoggingDispatcher()
         engine = make_engine(settings.database_url)
         return cls(
             settings=settings,

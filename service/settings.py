@@ -45,6 +45,29 @@ class Settings(BaseSettings):
     wechat_oa_secret: str = ""
     wechat_open_url: str = "https://open.weixin.qq.com"
     wechat_api_url: str = "https://api.weixin.qq.com"
+    # Scheduler (scheduler/, service/plans). send_tasks None: queue tasks on the broker unless
+    # env == "test" (tests pass their own dispatcher or call the tasks' functions directly).
+    send_tasks: bool | None = None
+    queue_prefix: str = ""  # prepended to queue names, so several installs can share a broker
+    broker_visibility_timeout: int = 3600  # Redis: unacked tasks come back after this long
+    fanout_chunk_size: int = 10  # reps per copy-generation task
+    image_threads: int = 0  # threads per process varying one copy's images; 0: one per core
+    default_timezone: str = "Asia/Shanghai"  # for reps without their own
+    default_window_minutes: int = 120  # publishing without a window: now to now + this
+    slot_max_share: float = 0.02  # at most this share of a plan's reps in any one minute
+    sweep_interval_seconds: float = 30.0
+    sweep_stuck_seconds: float = 120.0  # no copy generated for this long: re-queue the rest
+    reminder_interval_seconds: float = 30.0
+    second_reminder_after_minutes: int = 60  # 0: no second reminder
+    reminder_max_attempts: int = 5
+    reminder_backoff_seconds: float = 30.0  # doubled after each failed attempt
+    notifier_timeout_seconds: float = 5.0
+    wecom_robot_url: str = ""  # https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=...
+    wecom_messages_per_minute: int = 20  # the robot's own limit
+    webhook_url: str = ""  # JSON POST per reminder, signed with webhook_secret
+    webhook_secret: str = ""
+    smtp_url: str = ""  # smtp://user:password@host:port (smtps:// for TLS)
+    smtp_from: str = "momentcast@localhost"
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -58,6 +81,10 @@ class Settings(BaseSettings):
             self.base_url = self.base_url.rstrip("/")
         _check_secret_key(self.secret_key, self.env)
         return self
+
+    @property
+    def sends_tasks(self) -> bool:
+        return self.send_tasks if self.send_tasks is not None else self.env != "test"
 
     @cached_property
     def media_dir(self) -> Path:

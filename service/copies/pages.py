@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
@@ -13,6 +15,8 @@ from service.copies import service
 from service.deps import RepFromToken, RuntimeDep, SessionDep
 from service.models import Copy, Post
 from service.orgs import repository as orgs_repository
+from service.plans import repository as plans_repository
+from service.plans.slots import zone
 from service.posts import repository as posts_repository
 from service.tracking import reports as tracking_reports
 from service.tracking.links import ShareLink, share_url
@@ -29,6 +33,16 @@ class Item:
     copy: Copy
     risk: dict[str, Any] | None
     share_url: str = ""  # the rep's tracked link (service/tracking)
+    slot: str = ""  # "建议发布时间", in the rep's timezone (service/plans)
+
+
+def slot_label(slot: datetime | None, tz: ZoneInfo) -> str:
+    """ "20:14" today, "12-02 20:14" on another day, in the rep's own time."""
+    if slot is None:
+        return ""
+    local = slot.astimezone(tz)
+    today = datetime.now(tz).date() == local.date()
+    return local.strftime("%H:%M" if today else "%m-%d %H:%M")
 
 
 @router.get("/r/{token}", response_class=HTMLResponse)
@@ -48,12 +62,17 @@ def rep_page(
         limit=PAGE_SIZE + 1,
         offset=(page - 1) * PAGE_SIZE,
     )
+    slots = plans_repository.slots_for_rep(
+        session, org_id=rep.org_id, rep_id=rep.id, post_ids=[post.id for post in posts]
+    )
+    tz = zone(rep.timezone) or ZoneInfo(runtime.settings.default_timezone)
     items = [
         Item(
             post,
             copy,
             engines.fold_risk_of(copy.text) if copy.text else None,
             share_url(runtime.settings, ShareLink(rep.org_id, post.id, rep.id)),
+            slot_label(slots.get(post.id), tz),
         )
         for post in posts[:PAGE_SIZE]
         for copy in [service.ensure_copy(session, runtime.storage, post=post, rep=rep)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -33,25 +34,53 @@ def for_rep(
     return {copy.post_id: copy for copy in session.scalars(query)}
 
 
-def issued_texts(session: Session, *, org_id: int, post_id: int) -> list[str]:
-    query = select(Copy.text).where(Copy.org_id == org_id, Copy.post_id == post_id)
-    return list(session.scalars(query.order_by(Copy.id)))
+@dataclass(frozen=True)
+class Issued:
+    """What new copies of a post must clear: issued texts and image parameters by position."""
+
+    texts: list[str] = field(default_factory=list)
+    images: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    last_id: int = 0  # the newest copy included
+    count: int = 0
+
+    def merged(self, newer: Issued) -> Issued:
+        images = {
+            p: [*self.images.get(p, []), *newer.images.get(p, [])]
+            for p in {*self.images, *newer.images}
+        }
+        return Issued(
+            texts=[*self.texts, *newer.texts],
+            images=images,
+            last_id=max(self.last_id, newer.last_id),
+            count=self.count + newer.count,
+        )
 
 
-def issued_images(
-    session: Session, *, org_id: int, post_id: int
-) -> dict[int, list[dict[str, Any]]]:
-    """Stored engine parameters of every issued image copy, by image position."""
+def issued(session: Session, *, org_id: int, post_id: int, after_id: int = 0) -> Issued:
+    """Every copy issued for the post (with id > `after_id`), oldest first."""
+    rows = session.execute(
+        select(Copy.id, Copy.text)
+        .where(Copy.org_id == org_id, Copy.post_id == post_id, Copy.id > after_id)
+        .order_by(Copy.id)
+    ).all()
+    if not rows:
+        return Issued(last_id=after_id)
+    images: defaultdict[int, list[dict[str, Any]]] = defaultdict(list)
     query = (
         select(ImageCopy.position, ImageCopy.params)
         .join(Copy)
         .where(Copy.org_id == org_id, Copy.post_id == post_id)
+        .where(Copy.id > after_id, Copy.id <= rows[-1].id)
         .order_by(ImageCopy.id)
     )
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for position, params in session.execute(query):
-        found[position].append(params)
-    return found
+        images[position].append(params)
+    return Issued(
+        texts=[row.text for row in rows],
+        images=dict(images),
+        last_id=rows[-1].id,
+        count=len(rows),
+    )
 
 
 def add_unless_exists(session: Session, copy: Copy) -> bool:

@@ -1,29 +1,42 @@
 """Each rep's copy of a post: generated on first request, stored, never changed.
 
 Copies of one post clear each other, including copies for reps added after publishing: a new
-copy is generated against every copy already issued for the post. Generation for one post is
-serialised (a process lock held until commit, plus a row lock on PostgreSQL) so two first
-opens never miss each other; the (post, rep) unique constraint backs this up across processes.
+copy is generated against every copy already issued for the post. Generation is optimistic,
+so several workers can make copies of one post at once: a draft is made against the copies
+issued so far, without any lock; then, holding the post's lock (a process lock plus the
+post's row on PostgreSQL, the database's write lock on SQLite), it is checked against the
+copies issued meanwhile and made again only if it collides with one of them (rare). The
+(post, rep) unique constraint makes two concurrent first opens end with one copy.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 
 from sqlalchemy.orm import Session
 
 from service import engines
 from service.copies import repository
+from service.copies.repository import Issued
 from service.copies.schemas import CopyImageRead, CopyRead
-from service.db import after_rollback, hold_until_end, is_postgres
+from service.db import after_rollback, hold_until_end, lock_row
 from service.errors import NotFound
 from service.models import Copy, ImageCopy, Post, Rep, utcnow
-from service.posts import repository as posts_repository
 from service.storage import Storage
 
 ImageUrl = Callable[[Copy, int], str]
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A copy made but not yet stored."""
+
+    text: str
+    text_params: dict[str, object]
+    images: list[engines.ImageCopyResult]
 
 
 def ensure_copy(session: Session, storage: Storage, *, post: Post, rep: Rep) -> Copy:
@@ -31,31 +44,83 @@ def ensure_copy(session: Session, storage: Storage, *, post: Post, rep: Rep) -> 
     existing = repository.get(session, org_id=post.org_id, post_id=post.id, rep_id=rep.id)
     if existing is not None:
         return existing
+    seen = repository.issued(session, org_id=post.org_id, post_id=post.id)
+    draft = _draft(storage, post=post, rep=rep, issued=seen)
     hold_until_end(session, f"copies:post:{post.id}")
-    if is_postgres(session):
-        posts_repository.get(session, org_id=post.org_id, post_id=post.id, for_update=True)
+    lock_row(session, Post, post.id)
     existing = repository.get(session, org_id=post.org_id, post_id=post.id, rep_id=rep.id)
-    return existing or _generate(session, storage, post=post, rep=rep)
+    if existing is not None:
+        return existing
+    newer = repository.issued(session, org_id=post.org_id, post_id=post.id, after_id=seen.last_id)
+    if newer.count:
+        draft = _redo_collisions(storage, post=post, rep=rep, draft=draft, seen=seen, newer=newer)
+    return _store(session, storage, post=post, rep=rep, draft=draft)
 
 
-def _generate(session: Session, storage: Storage, *, post: Post, rep: Rep) -> Copy:
+def _draft(
+    storage: Storage, *, post: Post, rep: Rep, issued: Issued, positions: set[int] | None = None
+) -> Draft:
+    """The text and the images at `positions` (None: all), clearing `issued`."""
     seed_prefix = f"post{post.id}-{post.seed_salt}"
     text, text_params = engines.text_copy(
         post.text,
         str(rep.id),
         seed_prefix=seed_prefix,
         protected=post.protected,
-        issued=repository.issued_texts(session, org_id=post.org_id, post_id=post.id),
+        issued=issued.texts,
     )
-    images = _image_copies(session, storage, post=post, rep=rep, seed_prefix=seed_prefix)
+    requests = [
+        engines.ImageRequest(
+            load_master=partial(storage.get, master.storage_key),
+            master_key=master.storage_key,
+            seed_prefix=f"{seed_prefix}:image{master.position}",
+            issued=issued.images.get(master.position, []),
+        )
+        for master in post.images
+        if positions is None or master.position in positions
+    ]
+    images = engines.image_copies(requests, rep_key=str(rep.id), team=rep.team)
+    return Draft(text=text, text_params=text_params, images=images)
+
+
+def _redo_collisions(
+    storage: Storage, *, post: Post, rep: Rep, draft: Draft, seen: Issued, newer: Issued
+) -> Draft:
+    """The draft with whatever collides with a copy issued since it was made made again."""
+    text_ok = not draft.text.strip() or engines.text_clears(draft.text, newer.texts)
+    redo = {
+        master.position
+        for master, result in zip(post.images, draft.images, strict=True)
+        if not engines.image_clears(result.params, newer.images.get(master.position, []))
+    }
+    if text_ok and not redo:
+        return draft
+    again = _draft(storage, post=post, rep=rep, issued=seen.merged(newer), positions=redo)
+    remade = iter(again.images)
+    return Draft(
+        text=draft.text if text_ok else again.text,
+        text_params=draft.text_params if text_ok else again.text_params,
+        images=[
+            next(remade) if master.position in redo else result
+            for master, result in zip(post.images, draft.images, strict=True)
+        ],
+    )
+
+
+def _store(session: Session, storage: Storage, *, post: Post, rep: Rep, draft: Draft) -> Copy:
+    images = []
+    for master, result in zip(post.images, draft.images, strict=True):
+        key = f"copies/{post.id}/{rep.id}-{master.position}-{secrets.token_hex(6)}{result.suffix}"
+        storage.put(key, result.data)
+        images.append(ImageCopy(position=master.position, storage_key=key, params=result.params))
     keys = [image.storage_key for image in images]
     after_rollback(session, lambda: _delete(storage, keys))
     copy = Copy(
         org_id=post.org_id,
         post_id=post.id,
         rep_id=rep.id,
-        text=text,
-        text_params=text_params,
+        text=draft.text,
+        text_params=draft.text_params,
         images=images,
     )
     if repository.add_unless_exists(session, copy):
@@ -64,29 +129,6 @@ def _generate(session: Session, storage: Storage, *, post: Post, rep: Rep) -> Co
     winner = repository.get(session, org_id=post.org_id, post_id=post.id, rep_id=rep.id)
     assert winner is not None
     return winner
-
-
-def _image_copies(
-    session: Session, storage: Storage, *, post: Post, rep: Rep, seed_prefix: str
-) -> list[ImageCopy]:
-    """Each image varied against the copies already issued of it, stored under a fresh key."""
-    issued = repository.issued_images(session, org_id=post.org_id, post_id=post.id)
-    requests = [
-        engines.ImageRequest(
-            load_master=partial(storage.get, master.storage_key),
-            master_key=master.storage_key,
-            seed_prefix=f"{seed_prefix}:image{master.position}",
-            issued=issued.get(master.position, []),
-        )
-        for master in post.images
-    ]
-    images = []
-    results = engines.image_copies(requests, rep_key=str(rep.id), team=rep.team)
-    for master, result in zip(post.images, results, strict=True):
-        key = f"copies/{post.id}/{rep.id}-{master.position}-{secrets.token_hex(6)}{result.suffix}"
-        storage.put(key, result.data)
-        images.append(ImageCopy(position=master.position, storage_key=key, params=result.params))
-    return images
 
 
 def _delete(storage: Storage, keys: list[str]) -> None:

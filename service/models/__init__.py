@@ -3,6 +3,7 @@
 from service.models._base import Base, utcnow
 from service.models.copy import Copy, ImageCopy
 from service.models.org import Organisation, Role, Staff
+from service.models.plan import Plan, PlanItem, Reminder
 from service.models.post import Post, PostImage
 from service.models.rep import Rep
 from service.models.tracking import PageView, TagRules, Viewer, ViewerTag
@@ -13,8 +14,11 @@ __all__ = [
     "ImageCopy",
     "Organisation",
     "PageView",
+    "Plan",
+    "PlanItem",
     "Post",
     "PostImage",
+    "Reminder",
     "Rep",
     "Role",
     "Staff",

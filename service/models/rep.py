@@ -18,6 +18,8 @@ class Rep(CreatedAt, Base):
     team: Mapped[str] = mapped_column(String(100), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     external_id: Mapped[str | None] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320), default="")
+    timezone: Mapped[str | None] = mapped_column(String(64))  # IANA name; None: the default
     active: Mapped[bool] = mapped_column(default=True)
     # Part of the signed link: replacing it revokes every link issued before.
     link_nonce: Mapped[str] = mapped_column(String(32))

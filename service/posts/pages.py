@@ -13,6 +13,7 @@ from service.copies.router import staff_image_url
 from service.deps import PostDep, RuntimeDep, SessionDep
 from service.errors import AppError, Forbidden
 from service.models import Role
+from service.plans import service as plans_service
 from service.posts import repository, service
 from service.posts.router import read_uploads
 from service.posts.schemas import PostCreate
@@ -116,5 +117,5 @@ def publish(
     check_csrf(request, runtime, csrf)
     if staff.role not in EDIT_ROLES:
         raise Forbidden("only editors and admins may publish")
-    service.publish(session, post)
+    plans_service.publish(session, runtime.settings, post)
     return redirect(f"/admin/posts/{post.id}")

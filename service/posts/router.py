@@ -66,11 +66,6 @@ def get_post(post: PostDep) -> PostRead:
     return service.to_read(post)
 
 
-@router.post("/{post_id}/publish")
-def publish_post(post: PostDep, editor: RequireEditor, session: SessionDep) -> PostRead:
-    return service.to_read(service.publish(session, post))
-
-
 @router.get("/{post_id}/images/{position}", response_class=Response)
 def master_image(post: PostDep, position: int, runtime: RuntimeDep) -> Response:
     image = next((image for image in post.images if image.position == position), None)

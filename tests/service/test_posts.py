@@ -123,7 +123,7 @@ class TestPublish:
         post = upload(client, org).json()
         client.post(f"/api/posts/{post['id']}/publish", headers=org.editor)
         sent = getattr(runtime.dispatcher, "sent", [])
-        assert ("copies.pregenerate", {"post_id": post["id"]}) in sent
+        assert ("copies.fan_out", {"org_id": org.id, "post_id": post["id"]}) in sent
 
 
 class TestBadInput:

@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.db import unit_of_work
+from service.plans import service as plans_service
 from service.posts import service as posts_service
 from service.posts.schemas import PostCreate
 from service.runtime import Runtime
@@ -165,7 +166,7 @@ def share(runtime: Runtime, org: Org, add_reps: Any) -> Callable[..., Shared]:
                     posts_service.Upload(f"{i}.jpg", jpeg_bytes(seed=i)) for i in range(images)
                 ],
             )
-            posts_service.publish(session, post)
+            plans_service.publish(session, runtime.settings, post)
         signer = signer_for(runtime.settings.secret_key)
         link = ShareLink(org.id, post.id, rep_id)
         return Shared(org, post.id, rep_id, share_path(signer, link), rep_path)

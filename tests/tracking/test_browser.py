@@ -24,6 +24,7 @@ from service.db import unit_of_work
 from service.models import Rep
 from service.models.tracking import PageView
 from service.orgs import service as orgs_service
+from service.plans import service as plans_service
 from service.posts import service as posts_service
 from service.posts.schemas import PostCreate
 from service.reps import service as reps_service
@@ -99,7 +100,7 @@ def share_url(server: tuple[str, Runtime]) -> str:
             ),
             uploads=[],
         )
-        posts_service.publish(session, post)
+        plans_service.publish(session, runtime.settings, post)
     return base + share_path(
         signer_for(runtime.settings.secret_key), ShareLink(org.id, post.id, rep.id)
     )

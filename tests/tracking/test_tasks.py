@@ -13,7 +13,8 @@ from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from fastapi import FastAPI
 
-from scheduler import tracking_tasks
+from scheduler import runtime as worker_runtime
+from scheduler import tracking_tasks  # noqa: F401  (registers the tasks with every app)
 from service.runtime import Runtime
 from service.tracking.events import open_store
 from service.tracking.ratelimit import TokenBuckets
@@ -30,7 +31,7 @@ def worker(runtime: Runtime, app: FastAPI) -> Iterator[Celery]:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )
-    tracking_tasks.use_runtime(runtime)
+    worker_runtime.use_runtime(runtime)
     store = open_store(runtime.settings)  # the journal the task reads
     app.state.tracking = Gate(
         store=store,
@@ -47,7 +48,7 @@ def worker(runtime: Runtime, app: FastAPI) -> Iterator[Celery]:
     root.handlers[:] = handlers
     app.state.tracking = None
     store.close()
-    tracking_tasks.use_runtime(None)
+    worker_runtime.use_runtime(None)
 
 
 def wait_for(check: Any, *, seconds: float = 20) -> Any:

@@ -1,0 +1,27 @@
+"""Every periodic job, in one place: what beat runs and how often."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from service.settings import Settings
+
+
+def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    every = {
+        # Re-queue copy generation that stopped (killed worker, lost message).
+        "plans-sweep": ("plans.sweep", settings.sweep_interval_seconds),
+        # Queue reminders whose slot has come, send the due ones, retry failures.
+        "reminders-send-due": ("reminders.send_due", settings.reminder_interval_seconds),
+        # Fold queued read-tracking beacons into page views.
+        "tracking-fold-events": ("tracking.fold_events", 5.0),
+        # Re-derive viewer tags from each organisation's rules.
+        "tracking-recompute-tags": ("tracking.recompute_tags", 600.0),
+        # Delete raw events past the retention period.
+        "tracking-purge-events": ("tracking.purge_events", 24 * 3600.0),
+    }
+    # A run that waited longer than its interval is dropped: the next one does its work.
+    return {
+        name: {"task": task, "schedule": seconds, "options": {"expires": seconds}}
+        for name, (task, seconds) in every.items()
+    }

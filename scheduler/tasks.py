@@ -1,0 +1,54 @@
+"""Publishing and reminder jobs: thin adapters over service.plans, queued by name.
+
+- copies.fan_out: queue generation of a plan's missing copies in chunks
+- copies.generate: make a chunk of reps' copies (CPU queue; idempotent)
+- plans.sweep: re-queue plans that stopped making progress
+- reminders.send_due: queue due reminders and send them (with backoff on failure)
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from celery import shared_task
+
+from scheduler.runtime import current
+from service.db import unit_of_work
+from service.models import utcnow
+from service.plans import notifiers, reminders
+from service.plans import service as plans
+
+
+@shared_task(name="copies.fan_out", ignore_result=True)
+def fan_out(org_id: int, post_id: int) -> int:
+    runtime = current()
+    with unit_of_work(runtime.sessions) as session:
+        return plans.fan_out(session, runtime.settings, org_id=org_id, post_id=post_id)
+
+
+@shared_task(name="copies.generate", ignore_result=True)
+def generate(org_id: int, post_id: int, rep_ids: list[int]) -> int:
+    runtime = current()
+    return plans.generate(
+        runtime.sessions, runtime.storage, org_id=org_id, post_id=post_id, rep_ids=rep_ids
+    )
+
+
+@shared_task(name="plans.sweep", ignore_result=True)
+def sweep() -> int:
+    runtime = current()
+    return plans.sweep(runtime.sessions, runtime.settings)
+
+
+@cache
+def _notifiers() -> list[notifiers.Notifier]:
+    return notifiers.from_settings(current().settings)
+
+
+@shared_task(name="reminders.send_due", ignore_result=True)
+def send_due() -> dict[str, int]:
+    runtime = current()
+    configured = _notifiers()
+    with unit_of_work(runtime.sessions) as session:
+        reminders.queue_due(session, runtime, configured, utcnow())
+    return reminders.deliver(runtime.sessions, runtime, configured)

@@ -1,0 +1,1 @@
+"""Publish plans: staggered posting slots, copy fan-out, reminders and execution tracking."""

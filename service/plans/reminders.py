@@ -1,0 +1,205 @@
+"""Reminders: one per rep per post at the slot, a second one later to reps who have not
+pressed "我已发布", on every configured channel, retried with backoff, then marked failed.
+
+Two steps, both run by a periodic job. `queue_due` writes a pending `Reminder` row per
+(item, stage, channel) — unique, so running it twice queues nothing twice. `deliver` sends
+the pending rows that are due, outside any transaction, and records each outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.db import unit_of_work
+from service.models import Copy, PlanItem, Post, Reminder, Rep, utcnow
+from service.plans.notifiers import Message, Notifier, NotifierError
+from service.plans.slots import zone
+from service.reps.service import personal_url
+from service.runtime import Runtime
+
+log = logging.getLogger(__name__)
+BATCH = 500  # reminders handled per run; the next run carries on
+
+
+def queue_due(
+    session: Session, runtime: Runtime, notifiers: Sequence[Notifier], now: datetime
+) -> int:
+    """Queue stage-1 reminders for slots that have come, stage-2 ones for reps still not
+    posted `second_reminder_after_minutes` after the first; returns rows queued."""
+    if not notifiers:
+        return 0
+    settings = runtime.settings
+    not_posted = (
+        ~select(Copy.id)
+        .where(
+            Copy.post_id == PlanItem.post_id,
+            Copy.rep_id == PlanItem.rep_id,
+            Copy.posted_at.is_not(None),
+        )
+        .exists()
+    )
+    due: list[tuple[int, PlanItem]] = []
+    first = select(PlanItem).where(
+        PlanItem.slot_at <= now,
+        PlanItem.reminded_at.is_(None),
+        not_posted,
+        ~select(Reminder.id).where(Reminder.item_id == PlanItem.id, Reminder.stage == 1).exists(),
+    )
+    due += [(1, item) for item in session.scalars(first.limit(BATCH))]
+    if settings.second_reminder_after_minutes > 0:
+        later = now - timedelta(minutes=settings.second_reminder_after_minutes)
+        second = select(PlanItem).where(
+            PlanItem.reminded_at <= later,
+            PlanItem.second_reminded_at.is_(None),
+            not_posted,
+            ~select(Reminder.id)
+            .where(Reminder.item_id == PlanItem.id, Reminder.stage == 2)
+            .exists(),
+        )
+        due += [(2, item) for item in session.scalars(second.limit(BATCH))]
+    reps = _reps(session, [item.rep_id for _, item in due])
+    queued = 0
+    for stage, item in due:
+        message = _message(runtime, item, reps[item.rep_id], stage=stage, title="")
+        for notifier in notifiers:
+            if notifier.wants(message):
+                session.add(
+                    Reminder(
+                        org_id=item.org_id,
+                        item_id=item.id,
+                        stage=stage,
+                        channel=notifier.channel,
+                        next_attempt_at=now,
+                    )
+                )
+                queued += 1
+    session.flush()
+    return queued
+
+
+def deliver(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    notifiers: Sequence[Notifier],
+    *,
+    now: datetime | None = None,
+) -> dict[str, int]:
+    """Send the due pending reminders in batches per (channel, post, stage); returns counts
+    of reminders sent, retried later and failed for good."""
+    now = now or utcnow()
+    settings = runtime.settings
+    by_channel = {notifier.channel: notifier for notifier in notifiers}
+    with unit_of_work(sessions) as session:
+        rows = list(
+            session.execute(
+                select(Reminder, PlanItem, Post.title)
+                .join(PlanItem, PlanItem.id == Reminder.item_id)
+                .join(Post, Post.id == PlanItem.post_id)
+                .where(Reminder.status == "pending", Reminder.next_attempt_at <= now)
+                .order_by(Reminder.channel, PlanItem.post_id, Reminder.stage, PlanItem.slot_at)
+                .limit(BATCH)
+            ).tuples()
+        )
+        reps = _reps(session, [item.rep_id for _, item, _ in rows])
+        budget = {"wecom": settings.wecom_messages_per_minute - _wecom_sent(session, now)}
+    counts = {"sent": 0, "retry": 0, "failed": 0}
+    for (channel, _post, _stage), group in groupby(
+        rows, key=lambda row: (row[0].channel, row[1].post_id, row[0].stage)
+    ):
+        notifier = by_channel.get(channel)
+        if notifier is None:
+            continue  # the channel was configured away; the rows wait
+        members = list(group)
+        for start in range(0, len(members), notifier.batch_size):
+            if channel in budget and budget[channel] <= 0:
+                break  # the robot's per-minute limit: the next run carries on
+            batch = members[start : start + notifier.batch_size]
+            messages = [
+                _message(runtime, item, reps[item.rep_id], stage=r.stage, title=title)
+                for r, item, title in batch
+            ]
+            error = None
+            try:
+                notifier.send(messages)
+            except NotifierError as exc:
+                error = str(exc)
+                log.warning("%s reminder failed: %s", channel, error)
+            if channel in budget:
+                budget[channel] -= 1
+            outcome = _record(sessions, [r.id for r, _, _ in batch], error, runtime)
+            counts[outcome] += len(batch)
+    return counts
+
+
+def _record(
+    sessions: sessionmaker[Session], ids: list[int], error: str | None, runtime: Runtime
+) -> str:
+    settings = runtime.settings
+    at = utcnow()
+    with unit_of_work(sessions) as session:
+        reminders = list(session.scalars(select(Reminder).where(Reminder.id.in_(ids))))
+        items = {
+            item.id: item
+            for item in session.scalars(
+                select(PlanItem).where(PlanItem.id.in_([r.item_id for r in reminders]))
+            )
+        }
+        outcome = "sent"
+        for reminder in reminders:
+            reminder.attempts += 1
+            if error is None:
+                reminder.status, reminder.sent_at, reminder.last_error = "sent", at, None
+                item = items[reminder.item_id]
+                if reminder.stage == 1 and item.reminded_at is None:
+                    item.reminded_at = at
+                if reminder.stage == 2 and item.second_reminded_at is None:
+                    item.second_reminded_at = at
+            elif reminder.attempts >= settings.reminder_max_attempts:
+                reminder.status, reminder.last_error, outcome = "failed", error, "failed"
+            else:
+                delay = settings.reminder_backoff_seconds * 2 ** (reminder.attempts - 1)
+                reminder.next_attempt_at = at + timedelta(seconds=delay)
+                reminder.last_error, outcome = error, "retry"
+    return outcome
+
+
+def _wecom_sent(session: Session, now: datetime) -> int:
+    """Robot messages sent in the last minute: the rows of one message share their sent_at."""
+    return (
+        session.scalar(
+            select(func.count(func.distinct(Reminder.sent_at))).where(
+                and_(Reminder.channel == "wecom", Reminder.sent_at > now - timedelta(minutes=1))
+            )
+        )
+        or 0
+    )
+
+
+def _reps(session: Session, rep_ids: list[int]) -> dict[int, Rep]:
+    if not rep_ids:
+        return {}
+    return {rep.id: rep for rep in session.scalars(select(Rep).where(Rep.id.in_(set(rep_ids))))}
+
+
+def _message(runtime: Runtime, item: PlanItem, rep: Rep, *, stage: int, title: str) -> Message:
+    tz = zone(rep.timezone) or ZoneInfo(runtime.settings.default_timezone)
+    return Message(
+        stage=stage,
+        post_id=item.post_id,
+        post_title=title,
+        rep_id=rep.id,
+        rep_name=rep.name,
+        rep_team=rep.team,
+        rep_phone=rep.phone,
+        rep_email=rep.email,
+        slot_local=item.slot_at.astimezone(tz).strftime("%H:%M"),
+        slot_at=item.slot_at.isoformat(),
+        url=personal_url(runtime, rep),
+    )

@@ -1,0 +1,94 @@
+"""SQL for plans and their items; every function is scoped to one organisation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from service.models import Copy, Plan, PlanItem, Post, Reminder, Rep
+
+
+def get(session: Session, *, org_id: int, post_id: int) -> Plan | None:
+    return session.scalar(select(Plan).where(Plan.org_id == org_id, Plan.post_id == post_id))
+
+
+def targeted_reps(session: Session, *, org_id: int, teams: Sequence[str]) -> list[Rep]:
+    query = select(Rep).where(Rep.org_id == org_id, Rep.active.is_(True)).order_by(Rep.id)
+    if teams:
+        query = query.where(Rep.team.in_(teams))
+    return list(session.scalars(query))
+
+
+def known_teams(session: Session, *, org_id: int) -> set[str]:
+    return set(session.scalars(select(Rep.team).where(Rep.org_id == org_id).distinct()))
+
+
+def items_with_state(session: Session, *, org_id: int, post_id: int) -> list[tuple[Any, ...]]:
+    """Each item with its rep, whether the copy exists, when it was posted, failed reminders."""
+    failed = (
+        select(func.count())
+        .where(Reminder.item_id == PlanItem.id, Reminder.status == "failed")
+        .correlate(PlanItem)
+        .scalar_subquery()
+    )
+    query = (
+        select(PlanItem, Rep.name, Rep.team, Copy.id.label("copy_id"), Copy.posted_at, failed)
+        .join(Rep, Rep.id == PlanItem.rep_id)
+        .outerjoin(Copy, (Copy.post_id == PlanItem.post_id) & (Copy.rep_id == PlanItem.rep_id))
+        .where(PlanItem.org_id == org_id, PlanItem.post_id == post_id)
+        .order_by(PlanItem.slot_at, PlanItem.rep_id)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def reps_without_copy(session: Session, *, org_id: int, post_id: int) -> list[int]:
+    has_copy = select(Copy.id).where(Copy.post_id == post_id, Copy.rep_id == PlanItem.rep_id)
+    query = (
+        select(PlanItem.rep_id)
+        .where(PlanItem.org_id == org_id, PlanItem.post_id == post_id, ~has_copy.exists())
+        .order_by(PlanItem.slot_at)
+    )
+    return list(session.scalars(query))
+
+
+def unfinished_plans(session: Session) -> list[Plan]:
+    """Plans whose copies are not all generated (across organisations: the sweeper's view)."""
+    return list(session.scalars(select(Plan).where(Plan.copies_done_at.is_(None))))
+
+
+def last_copy_at(session: Session, *, org_id: int, post_id: int) -> datetime | None:
+    return session.scalar(
+        select(func.max(Copy.created_at)).where(Copy.org_id == org_id, Copy.post_id == post_id)
+    )
+
+
+def rep_history(session: Session, *, org_id: int, rep_id: int) -> list[tuple[Any, ...]]:
+    query = (
+        select(PlanItem, Post.title, Copy.posted_at)
+        .join(Post, Post.id == PlanItem.post_id)
+        .outerjoin(Copy, (Copy.post_id == PlanItem.post_id) & (Copy.rep_id == PlanItem.rep_id))
+        .where(PlanItem.org_id == org_id, PlanItem.rep_id == rep_id)
+        .order_by(PlanItem.slot_at.desc())
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
+def item_for(session: Session, *, org_id: int, post_id: int, rep_id: int) -> PlanItem | None:
+    return session.scalar(
+        select(PlanItem).where(
+            PlanItem.org_id == org_id, PlanItem.post_id == post_id, PlanItem.rep_id == rep_id
+        )
+    )
+
+
+def slots_for_rep(
+    session: Session, *, org_id: int, rep_id: int, post_ids: Sequence[int]
+) -> dict[int, datetime]:
+    query = select(PlanItem.post_id, PlanItem.slot_at).where(
+        PlanItem.org_id == org_id, PlanItem.rep_id == rep_id, PlanItem.post_id.in_(post_ids)
+    )
+    return {post_id: slot_at for post_id, slot_at in session.execute(query)}

@@ -1,0 +1,164 @@
+"""Publishing with a window: a plan with a slot per targeted rep, its progress, and posting."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.db import unit_of_work
+from service.plans import service as plans_service
+from service.runtime import Runtime
+from tests.service.conftest import Org, jpeg_bytes
+from tests.service.test_posts import upload
+
+
+def in_hours(hours: float) -> str:
+    return (datetime.now(UTC) + timedelta(hours=hours)).isoformat()
+
+
+def publish(client: TestClient, org: Org, post_id: int, **body: Any) -> Any:
+    return client.post(f"/api/posts/{post_id}/publish", headers=org.editor, json=body or None)
+
+
+@pytest.fixture
+def post_id(client: TestClient, org: Org) -> int:
+    response = upload(client, org, images=[("a.jpg", jpeg_bytes())])
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
+
+
+def test_publishing_with_a_window_gives_every_targeted_rep_a_slot_inside_it(
+    client: TestClient, org: Org, add_reps: Any, post_id: int
+) -> None:
+    add_reps(org, ["张三", "李四", "王五"], team="一店")
+    add_reps(org, ["赵六"], team="二店")
+    start, end = in_hours(1), in_hours(2.5)
+    answer = publish(client, org, post_id, window_start=start, window_end=end, teams=["一店"])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "published"
+    plan = client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()
+    assert plan["reps"] == 3 and plan["teams"] == ["一店"]
+    assert {item["rep_name"] for item in plan["items"]} == {"张三", "李四", "王五"}
+    for item in plan["items"]:
+        slot = datetime.fromisoformat(item["slot_at"])
+        assert datetime.fromisoformat(start) <= slot < datetime.fromisoformat(end)
+    assert (plan["copies_ready"], plan["reminded"], plan["posted"]) == (0, 0, 0)
+
+
+def test_publishing_again_keeps_the_first_plan(
+    client: TestClient, org: Org, add_reps: Any, post_id: int
+) -> None:
+    add_reps(org, ["张三", "李四"])
+    publish(client, org, post_id, window_start=in_hours(1), window_end=in_hours(3))
+    first = client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()
+    again = publish(client, org, post_id, window_start=in_hours(5), window_end=in_hours(6))
+    assert again.status_code == 200
+    assert client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json() == first
+
+
+def test_without_a_window_the_plan_runs_from_now_for_two_hours(
+    client: TestClient, org: Org, add_reps: Any, post_id: int
+) -> None:
+    add_reps(org, ["张三"])
+    assert publish(client, org, post_id).status_code == 200
+    plan = client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()
+    length = datetime.fromisoformat(plan["window_end"]) - datetime.fromisoformat(
+        plan["window_start"]
+    )
+    assert timedelta(minutes=118) <= length <= timedelta(minutes=120)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {
+                "window_start": "2030-01-01T10:00:00+08:00",
+                "window_end": "2030-01-01T09:00:00+08:00",
+            },
+            "after window_start",
+        ),
+        ({"window_end": "2020-01-01T09:00:00+08:00"}, "already ended"),
+        ({"quiet_hours": ["22:00"]}, "two times"),
+        ({"teams": ["不存在的店"]}, "no such team"),
+        (
+            {
+                "window_start": "2030-01-01T23:00:00+08:00",
+                "window_end": "2030-01-01T23:30:00+08:00",
+                "quiet_hours": ["22:00", "08:00"],
+            },
+            "quiet hours",
+        ),
+    ],
+)
+def test_a_bad_plan_is_a_422_that_says_why_and_publishes_nothing(
+    client: TestClient, org: Org, add_reps: Any, post_id: int, body: dict[str, Any], message: str
+) -> None:
+    add_reps(org, ["张三"])
+    answer = publish(client, org, post_id, **body)
+    assert answer.status_code == 422, answer.text
+    assert message in answer.json()["detail"]
+    assert client.get(f"/api/posts/{post_id}", headers=org.editor).json()["status"] == "draft"
+    assert client.get(f"/api/posts/{post_id}/plan", headers=org.manager).status_code == 404
+
+
+def test_unknown_fields_are_refused(client: TestClient, org: Org, post_id: int) -> None:
+    assert publish(client, org, post_id, window="tonight").status_code == 422
+
+
+def test_the_rep_page_shows_the_suggested_time_and_posting_counts_once(
+    client: TestClient, org: Org, add_reps: Any, post_id: int, runtime: Runtime
+) -> None:
+    ((rep_id, path),) = add_reps(org, ["张三"])
+    publish(client, org, post_id, window_start=in_hours(1), window_end=in_hours(2))
+    plan = client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()
+    slot = datetime.fromisoformat(plan["items"][0]["slot_at"])
+    local = slot.astimezone(plans_service.ZoneInfo(runtime.settings.default_timezone))
+    page = client.get(path).text
+    assert re.search(rf"建议发布时间 (\d\d-\d\d )?{local:%H:%M}<", page)
+    first = client.post(f"{path}/posts/{post_id}/posted").json()
+    again = client.post(f"{path}/posts/{post_id}/posted").json()
+    assert first["posted_at"] == again["posted_at"]
+    plan = client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()
+    assert (plan["posted"], plan["execution_rate"], plan["copies_ready"]) == (1, 1.0, 1)
+    history = client.get(f"/api/reps/{rep_id}/history", headers=org.manager).json()
+    assert [(h["post_id"], h["posted_at"]) for h in history] == [(post_id, first["posted_at"])]
+
+
+def test_only_editors_publish_and_only_the_org_sees_the_plan(
+    client: TestClient, org: Org, make_org: Any, add_reps: Any, post_id: int
+) -> None:
+    add_reps(org, ["张三"])
+    denied = client.post(f"/api/posts/{post_id}/publish", headers=org.manager)
+    assert denied.status_code == 403
+    publish(client, org, post_id)
+    other = make_org()
+    assert client.get(f"/api/posts/{post_id}/plan", headers=other.admin).status_code == 404
+    assert client.get(f"/api/posts/{post_id}/plan").status_code == 401
+
+
+def test_fan_out_queues_every_missing_copy_in_chunks_and_generation_is_idempotent(
+    client: TestClient, org: Org, add_reps: Any, post_id: int, runtime: Runtime
+) -> None:
+    reps = add_reps(org, [f"导购{i}" for i in range(7)])
+    publish(client, org, post_id)
+    with unit_of_work(runtime.sessions) as session:
+        assert plans_service.fan_out(session, runtime.settings, org_id=org.id, post_id=post_id) == 7
+    sent = [kw for name, kw in getattr(runtime.dispatcher, "sent", []) if name == "copies.generate"]
+    chunks = [kw["rep_ids"] for kw in sent if kw["post_id"] == post_id]
+    assert sorted(rep for chunk in chunks for rep in chunk) == sorted(r for r, _ in reps)
+    for chunk in chunks + chunks:  # every task delivered twice
+        plans_service.generate(
+            runtime.sessions, runtime.storage, org_id=org.id, post_id=post_id, rep_ids=chunk
+        )
+    plan = client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()
+    assert plan["copies_ready"] == 7
+    texts = [
+        client.get(f"/api/posts/{post_id}/copies/{rep}", headers=org.editor).json()["text"]
+        for rep, _ in reps
+    ]
+    assert len(set(texts)) == 7
