@@ -220,6 +220,17 @@ def issued_from_json(params: dict[str, Any]) -> IssuedImage:
 
 _pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2), thread_name_prefix="image-copy")
 
+
+def set_image_threads(threads: int) -> None:
+    """Threads per process for one copy's images (0: one per core). Worker processes that
+    already run one per core use 1, so they do not fight over the cores."""
+    global _pool
+    wanted = threads or max(2, os.cpu_count() or 2)
+    if wanted != _pool._max_workers:
+        _pool.shutdown(wait=False)
+        _pool = ThreadPoolExecutor(max_workers=wanted, thread_name_prefix="image-copy")
+
+
 # Decoded masters, newest last; a 9-image post stays decoded between its reps' first opens.
 _cache: OrderedDict[str, DecodedImage] = OrderedDict()
 _cache_lock = threading.Lock()

@@ -30,7 +30,7 @@ def celery_config(settings: Settings) -> dict[str, Any]:
     return {
         "broker_url": settings.broker_url,
         "broker_connection_retry_on_startup": True,
-        "broker_transport_options": {"visibility_timeout": settings.broker_visibility_timeout},
+        "broker_transport_options": _transport_options(settings),
         "task_queues": [Queue(default), Queue(cpu)],
         "task_default_queue": default,
         "task_routes": {"copies.generate": {"queue": cpu}},
@@ -43,6 +43,14 @@ def celery_config(settings: Settings) -> dict[str, Any]:
         "timezone": "UTC",
         "enable_utc": True,
     }
+
+
+def _transport_options(settings: Settings) -> dict[str, Any]:
+    if settings.broker_url.startswith("sqla+"):
+        # The embedded broker's options go to SQLAlchemy's create_engine: several processes
+        # share the SQLite file, so wait for its lock rather than fail.
+        return {"connect_args": {"timeout": 30}}
+    return {"visibility_timeout": settings.broker_visibility_timeout}
 
 
 class CeleryDispatcher:

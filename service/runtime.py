@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from service import migrate
+from service import engines, migrate
 from service.db import make_engine, make_sessionmaker
 from service.queue import DISPATCHER_KEY, CeleryDispatcher, Dispatcher, LoggingDispatcher
 from service.security import Signer
@@ -29,6 +29,7 @@ class Runtime:
         if dispatcher is None:
             dispatcher = CeleryDispatcher(settings) if settings.sends_tasks else LoggingDispatcher()
         engine = make_engine(settings.database_url)
+        engines.set_image_threads(settings.image_threads)
         return cls(
             settings=settings,
             engine=engine,

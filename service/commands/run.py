@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import click
@@ -11,6 +14,9 @@ import uvicorn
 from service.app import create_app
 from service.commands._common import command_unit, data_dir_option, load_settings, open_runtime
 from service.demo import ensure_demo
+from service.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]  # where `scheduler` is importable from
 
 
 def check_port_free(host: str, port: int) -> None:
@@ -27,8 +33,11 @@ def check_port_free(host: str, port: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--no-demo", is_flag=True, help="Do not load the demo organisation.")
+@click.option("--no-worker", is_flag=True, help="Do not start the Celery worker and beat.")
 @data_dir_option
-def run_command(host: str, port: int, no_demo: bool, data_dir: Path | None) -> None:
+def run_command(
+    host: str, port: int, no_demo: bool, no_worker: bool, data_dir: Path | None
+) -> None:
     """Start momentcast on embedded defaults (SQLite under the data directory)."""
     settings = load_settings(data_dir=data_dir)
     if "base_url" not in settings.model_fields_set:
@@ -49,6 +58,61 @@ def run_command(host: str, port: int, no_demo: bool, data_dir: Path | None) -> N
         for name, team, url in demo.rep_urls:
             click.echo(f"    {name}（{team}）: {url}")
     click.echo(f"  API docs: {settings.base_url}/docs\n  data: {settings.data_dir}\n")
-    # The worker and beat (scheduler/) start here once the scheduler issue lands; until then
-    # copies are generated on each rep's first open and queued tasks are only logged.
-    uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="info")
+    workers = [] if no_worker else start_workers(settings)
+    try:
+        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="info")
+    finally:
+        stop_workers(workers)
+
+
+# Copy generation gets its own processes, so a big fan-out never delays the short jobs
+# (beat, reminders, folding read events) that the second worker runs.
+WORKERS: tuple[tuple[str, list[str], dict[str, str]], ...] = (
+    (
+        "cpu",
+        ["--queues", "{prefix}cpu", "--concurrency", "{cpus}"],
+        {"MOMENTCAST_IMAGE_THREADS": "1"},
+    ),
+    ("default", ["--queues", "{prefix}default", "--concurrency", "1", "--beat"], {}),
+)
+
+
+def start_workers(settings: Settings) -> list[subprocess.Popen[bytes]]:
+    """Celery workers and beat on the same settings (the embedded broker is a SQLite file
+    under the data directory): the production code path, with no server to install."""
+    env = {
+        **os.environ,
+        "MOMENTCAST_DATA_DIR": str(settings.data_dir),
+        "MOMENTCAST_DATABASE_URL": settings.database_url,
+        "MOMENTCAST_BROKER_URL": settings.broker_url,
+        "MOMENTCAST_BASE_URL": settings.base_url,
+        "MOMENTCAST_SEND_TASKS": "true",
+    }
+    log_dir = settings.data_dir / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    started = []
+    for name, options, extra_env in WORKERS:
+        args = [
+            option.format(prefix=settings.queue_prefix, cpus=os.cpu_count() or 2)
+            for option in options
+        ]
+        log = (log_dir / f"worker-{name}.log").open("ab")
+        command = [sys.executable, "-m", "celery", "--app", "scheduler", "worker", *args]
+        command += ["--hostname", f"{name}@%h", "--loglevel", "INFO"]
+        started.append(
+            subprocess.Popen(
+                command, env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+            )
+        )
+    click.echo(f"  worker + beat started; logs in {log_dir}\n")
+    return started
+
+
+def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        worker.terminate()  # warm shutdown: running tasks finish or are re-queued
+    for worker in workers:
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import unit_of_work
@@ -29,10 +29,16 @@ BATCH = 500  # reminders handled per run; the next run carries on
 
 
 def queue_due(
-    session: Session, runtime: Runtime, notifiers: Sequence[Notifier], now: datetime
+    session: Session,
+    runtime: Runtime,
+    notifiers: Sequence[Notifier],
+    now: datetime,
+    *,
+    org_id: int | None = None,
 ) -> int:
     """Queue stage-1 reminders for slots that have come, stage-2 ones for reps still not
-    posted `second_reminder_after_minutes` after the first; returns rows queued."""
+    posted `second_reminder_after_minutes` after the first (in every organisation, or only
+    `org_id`'s); returns rows queued."""
     if not notifiers:
         return 0
     settings = runtime.settings
@@ -45,8 +51,10 @@ def queue_due(
         )
         .exists()
     )
+    mine = PlanItem.org_id == org_id if org_id is not None else true()
     due: list[tuple[int, PlanItem]] = []
     first = select(PlanItem).where(
+        mine,
         PlanItem.slot_at <= now,
         PlanItem.reminded_at.is_(None),
         not_posted,
@@ -56,6 +64,7 @@ def queue_due(
     if settings.second_reminder_after_minutes > 0:
         later = now - timedelta(minutes=settings.second_reminder_after_minutes)
         second = select(PlanItem).where(
+            mine,
             PlanItem.reminded_at <= later,
             PlanItem.second_reminded_at.is_(None),
             not_posted,
@@ -90,25 +99,29 @@ def deliver(
     notifiers: Sequence[Notifier],
     *,
     now: datetime | None = None,
+    org_id: int | None = None,
 ) -> dict[str, int]:
-    """Send the due pending reminders in batches per (channel, post, stage); returns counts
-    of reminders sent, retried later and failed for good."""
+    """Send the due pending reminders (of every organisation, or only `org_id`'s) in batches
+    per (channel, post, stage); returns counts of reminders sent, retried later and failed."""
     now = now or utcnow()
     settings = runtime.settings
     by_channel = {notifier.channel: notifier for notifier in notifiers}
     with unit_of_work(sessions) as session:
-        rows = list(
-            session.execute(
+        rows: list[tuple[Reminder, PlanItem, str]] = [
+            (reminder, item, title)
+            for reminder, item, title in session.execute(
                 select(Reminder, PlanItem, Post.title)
                 .join(PlanItem, PlanItem.id == Reminder.item_id)
                 .join(Post, Post.id == PlanItem.post_id)
                 .where(Reminder.status == "pending", Reminder.next_attempt_at <= now)
+                .where(Reminder.org_id == org_id if org_id is not None else true())
                 .order_by(Reminder.channel, PlanItem.post_id, Reminder.stage, PlanItem.slot_at)
                 .limit(BATCH)
-            ).tuples()
-        )
+            )
+        ]
         reps = _reps(session, [item.rep_id for _, item, _ in rows])
-        budget = {"wecom": settings.wecom_messages_per_minute - _wecom_sent(session, now)}
+        sent = _wecom_sent(session, now, org_id)
+        budget = {"wecom": settings.wecom_messages_per_minute - sent}
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for (channel, _post, _stage), group in groupby(
         rows, key=lambda row: (row[0].channel, row[1].post_id, row[0].stage)
@@ -170,16 +183,14 @@ def _record(
     return outcome
 
 
-def _wecom_sent(session: Session, now: datetime) -> int:
+def _wecom_sent(session: Session, now: datetime, org_id: int | None) -> int:
     """Robot messages sent in the last minute: the rows of one message share their sent_at."""
-    return (
-        session.scalar(
-            select(func.count(func.distinct(Reminder.sent_at))).where(
-                and_(Reminder.channel == "wecom", Reminder.sent_at > now - timedelta(minutes=1))
-            )
-        )
-        or 0
+    query = select(func.count(func.distinct(Reminder.sent_at))).where(
+        and_(Reminder.channel == "wecom", Reminder.sent_at > now - timedelta(minutes=1))
     )
+    if org_id is not None:
+        query = query.where(Reminder.org_id == org_id)
+    return session.scalar(query) or 0
 
 
 def _reps(session: Session, rep_ids: list[int]) -> dict[int, Rep]:

@@ -1,0 +1,326 @@
+"""Real Celery workers (separate processes, prefork pool) against the real Redis on this
+machine and against the embedded broker (kombu's SQLAlchemy transport on SQLite): publishing
+fans out copy generation, and killing a worker or restarting Redis loses nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from service.app import create_app
+from service.db import unit_of_work
+from service.models import Copy, ImageCopy, Role
+from service.orgs import service as orgs_service
+from service.reps import service as reps_service
+from service.reps.schemas import RepCreate
+from service.runtime import Runtime
+from service.settings import Settings
+from tests.service.conftest import jpeg_bytes, postgres_schema_url
+from tests.service.test_posts import upload
+from tests.tracking.conftest import REDIS_URL, redis_or_skip
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXT = (
+    "【冬季上新】羊毛大衣到店啦！原价¥1299，本周到店只要¥899，第二件半价。"
+    "咨询电话 138-1234-5678，活动截止 12月31日，欢迎来店试穿～ #冬季上新#"
+)
+
+
+@dataclass
+class Stack:
+    """A migrated database, a broker, the API in-process, one organisation with an editor."""
+
+    settings: Settings
+    runtime: Runtime
+    client: TestClient
+    editor: dict[str, str]
+    org_id: int
+    logs: Path
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        s = self.settings
+        return {
+            **os.environ,
+            "MOMENTCAST_ENV": "test",
+            "MOMENTCAST_DATA_DIR": str(s.data_dir),
+            "MOMENTCAST_DATABASE_URL": s.database_url,
+            "MOMENTCAST_BROKER_URL": s.broker_url,
+            "MOMENTCAST_SECRET_KEY": s.secret_key,
+            "MOMENTCAST_SEND_TASKS": "true",
+            "MOMENTCAST_QUEUE_PREFIX": s.queue_prefix,
+            "MOMENTCAST_FANOUT_CHUNK_SIZE": str(s.fanout_chunk_size),
+            "MOMENTCAST_IMAGE_THREADS": "1",
+            **extra,
+        }
+
+    def start_worker(self, *, concurrency: int = 2, beat: bool = False, **env: str) -> Any:
+        name = f"w{len(self.workers)}"
+        command = [sys.executable, "-m", "celery", "--app", "scheduler", "worker"]
+        command += ["--concurrency", str(concurrency), "--hostname", f"{name}@%h"]
+        command += ["--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+        if beat:
+            command += ["--beat", "--schedule", str(self.logs / f"{name}-beat")]
+        log = (self.logs / f"{name}.log").open("ab")
+        worker = subprocess.Popen(
+            command,
+            env=self.env(**env),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill -9 takes the pool too
+        )
+        self.workers.append(worker)
+        return worker
+
+    def kill(self, worker: subprocess.Popen[bytes]) -> None:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for worker in self.workers:
+            if worker.poll() is None:
+                os.killpg(worker.pid, signal.SIGTERM)
+        for worker in self.workers:
+            try:
+                worker.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+
+    def add_reps(self, count: int, *, teams: int = 20) -> list[int]:
+        with unit_of_work(self.runtime.sessions) as session:
+            reps = [
+                reps_service.create(
+                    session,
+                    org_id=self.org_id,
+                    data=RepCreate(name=f"导购{i}", team=f"{i % teams + 1}店"),
+                )
+                for i in range(count)
+            ]
+            return [rep.id for rep in reps]
+
+    def publish_post(
+        self, *, images: int = 1, size: tuple[int, int] = (240, 180), **window: Any
+    ) -> int:
+        org = type("O", (), {"editor": self.editor})()
+        made = upload(
+            self.client,
+            org,  # type: ignore[arg-type]
+            text=TEXT,
+            images=[(f"{i}.jpg", jpeg_bytes(seed=i, size=size)) for i in range(images)],
+        )
+        assert made.status_code == 201, made.text
+        post_id = int(made.json()["id"])
+        published = self.client.post(
+            f"/api/posts/{post_id}/publish", headers=self.editor, json=window or None
+        )
+        assert published.status_code == 200, published.text
+        return post_id
+
+    def copies_per_rep(self, post_id: int) -> dict[int, int]:
+        with unit_of_work(self.runtime.sessions) as session:
+            rows = session.execute(
+                select(Copy.rep_id, func.count())
+                .where(Copy.post_id == post_id)
+                .group_by(Copy.rep_id)
+            )
+            return {rep_id: count for rep_id, count in rows}
+
+    def plan(self, post_id: int) -> Any:
+        return self.client.get(f"/api/posts/{post_id}/plan", headers=self.editor).json()
+
+    def image_files_missing(self, post_id: int) -> int:
+        with unit_of_work(self.runtime.sessions) as session:
+            keys = session.scalars(
+                select(ImageCopy.storage_key).join(Copy).where(Copy.post_id == post_id)
+            )
+            return sum(not (self.settings.media_dir / key).exists() for key in keys)
+
+
+def wait_for(check: Callable[[], Any], *, seconds: float, what: str) -> Any:
+    deadline = time.monotonic() + seconds
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}")
+        time.sleep(0.2)
+
+
+@contextmanager
+def stack_on(database_url: str, broker_url: str, data_dir: Path) -> Iterator[Stack]:
+    settings = Settings(
+        env="test",
+        data_dir=data_dir,
+        database_url=database_url,
+        broker_url=broker_url,
+        secret_key="scheduler-test-key",
+        base_url="http://testserver",
+        send_tasks=True,
+        queue_prefix=f"test-{uuid.uuid4().hex[:10]}-",
+        fanout_chunk_size=10,
+    )
+    runtime = Runtime.build(settings)
+    runtime.migrate()
+    with unit_of_work(runtime.sessions) as session:
+        org = orgs_service.ensure_org(session, slug=f"sched-{uuid.uuid4().hex[:8]}")
+        editor = orgs_service.create_staff(
+            session, org_id=org.id, email=f"e@{org.slug}.test", password="x" * 12, role=Role.EDITOR
+        )
+        token = runtime.signer.staff_token(org_id=org.id, staff_id=editor.id)
+        org_id = org.id
+    logs = data_dir / "logs"
+    logs.mkdir(parents=True)
+    with TestClient(create_app(runtime=runtime)) as client:
+        stack = Stack(settings, runtime, client, {"Authorization": f"Bearer {token}"}, org_id, logs)
+        try:
+            yield stack
+        finally:
+            stack.stop_all()
+            runtime.engine.dispose()
+
+
+@pytest.fixture(params=["embedded", "redis"])
+def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
+    """embedded: SQLite + the SQLite broker (the README's first command); redis: PostgreSQL +
+    the real Redis (production)."""
+    if request.param == "embedded":
+        urls = (f"sqlite:///{tmp_path / 'db.sqlite'}", f"sqla+sqlite:///{tmp_path / 'broker.db'}")
+        with stack_on(*urls, tmp_path) as built:
+            yield built
+    else:
+        redis_or_skip()
+        for database_url in postgres_schema_url(f"mc_sched_{uuid.uuid4().hex[:12]}"):
+            with stack_on(database_url, REDIS_URL, tmp_path) as built:
+                yield built
+
+
+def test_publishing_fans_out_every_copy_to_a_real_worker(stack: Stack) -> None:
+    reps = stack.add_reps(24)
+    post_id = stack.publish_post(images=2)
+    stack.start_worker(concurrency=2)
+    wait_for(lambda: stack.plan(post_id)["copies_ready"] == 24, seconds=180, what="24 copies")
+    assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
+    assert stack.image_files_missing(post_id) == 0
+    texts = {
+        stack.client.get(f"/api/posts/{post_id}/copies/{rep}", headers=stack.editor).json()["text"]
+        for rep in reps
+    }
+    assert len(texts) == 24  # every rep got their own wording
+
+
+def test_a_worker_killed_mid_fan_out_leaves_every_rep_exactly_one_copy(stack: Stack) -> None:
+    reps = stack.add_reps(200)
+    post_id = stack.publish_post(images=1)
+    first = stack.start_worker(concurrency=2)
+    wait_for(lambda: len(stack.copies_per_rep(post_id)) >= 40, seconds=180, what="40 copies")
+    stack.kill(first)  # kill -9 the whole worker, pool processes included
+    at_kill = len(stack.copies_per_rep(post_id))
+    assert at_kill < 200, "the fan-out finished before the kill; the test proves nothing"
+    # The new worker carries on with what is still queued; its beat's sweeper re-queues what
+    # the killed one had taken (late acknowledgement keeps it, but only the sweeper is fast).
+    stack.start_worker(
+        concurrency=2,
+        beat=True,
+        MOMENTCAST_SWEEP_INTERVAL_SECONDS="1",
+        MOMENTCAST_SWEEP_STUCK_SECONDS="3",
+    )
+    wait_for(lambda: len(stack.copies_per_rep(post_id)) == 200, seconds=240, what="200 copies")
+    assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
+    assert stack.image_files_missing(post_id) == 0
+    plan = wait_for(
+        lambda: (p := stack.plan(post_id))["copies_ready"] == 200 and p, seconds=10, what="plan"
+    )
+    assert plan["reps"] == 200
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class OwnRedis:
+    """A real redis-server of the test's own, so restarting it disturbs nobody else."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port, self.workdir = free_port(), workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+        import redis
+
+        def up() -> bool:
+            try:
+                return bool(redis.Redis.from_url(self.url).ping())
+            except redis.RedisError:
+                return False
+
+        wait_for(up, seconds=10, what="redis-server")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+
+def test_redis_restarted_mid_fan_out_loses_nothing(tmp_path: Path) -> None:
+    redis_or_skip()
+    own = OwnRedis(tmp_path)
+    own.start()
+    urls = (f"sqlite:///{tmp_path / 'db.sqlite'}", own.url)
+    try:
+        with stack_on(*urls, tmp_path / "data") as stack:
+            reps = stack.add_reps(200)
+            post_id = stack.publish_post(images=1)
+            stack.start_worker(
+                concurrency=2,
+                beat=True,
+                MOMENTCAST_SWEEP_INTERVAL_SECONDS="1",
+                MOMENTCAST_SWEEP_STUCK_SECONDS="3",
+            )
+            wait_for(lambda: len(stack.copies_per_rep(post_id)) >= 30, seconds=180, what="30")
+            own.stop()  # Redis keeps nothing on disk here: every queued message is gone
+            time.sleep(2)
+            at_restart = len(stack.copies_per_rep(post_id))
+            own.start()
+            assert at_restart < 200, "the fan-out finished before the restart"
+            wait_for(lambda: len(stack.copies_per_rep(post_id)) == 200, seconds=300, what="all")
+            assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
+    finally:
+        own.stop()
