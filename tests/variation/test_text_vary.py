@@ -160,3 +160,19 @@ class TestSignature:
     def test_signature_is_the_last_line(self) -> None:
         text = copy(seed=4, signature="小王")
         assert text.endswith("—— 小王")
+
+
+class TestWording:
+    @pytest.mark.parametrize(
+        ("master", "wrong"),
+        [
+            ("✅ 坚持使用28天，皮肤水润透亮", "长期使用"),  # a regimen, not "long-term"
+            ("每周六上午10:00开课，名额有限～", "开班"),  # each session, not a new cohort
+            ("每天新鲜出炉，外皮酥脆！", "刚刚出炉"),  # habitual, not "just now"
+            ("私教课限时3折，名额有限，先到先得！", "席位"),  # no seats in a gym
+            ("麥香坊今天開賣囉！歡迎選購", "囉呀"),  # no particle stacked on 囉
+        ],
+    )
+    def test_known_wrong_rewordings_never_appear(self, master: str, wrong: str) -> None:
+        for n in range(40):
+            assert wrong not in vary_text(master, seed=n).text

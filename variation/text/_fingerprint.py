@@ -25,17 +25,20 @@ import numpy.typing as npt
 
 from variation.text._tokenizer import detector_cut
 
-_BITS = np.arange(64, dtype=np.uint64)
-
 
 @functools.lru_cache(maxsize=65536)
 def _keeps(ch: str) -> bool:
     return unicodedata.category(ch)[0] in "LN"
 
 
+# Everything but Unicode letters and digits: for str patterns, \w is exactly the characters
+# of categories L* and N* plus "_" (checked over every code point when this was written).
+_NOT_KEPT = re.compile(r"[\W_]+")
+
+
 def normalise(text: str) -> str:
     """Letters and digits only: what robust detectors compare."""
-    return "".join(ch for ch in text if _keeps(ch))
+    return _NOT_KEPT.sub("", text)
 
 
 @functools.lru_cache(maxsize=262144)
@@ -48,11 +51,12 @@ def simhash(features: Iterable[str]) -> int:
     counts = Counter(features)
     if not counts:
         return 0
-    hashes = np.fromiter((_feature_hash(f) for f in counts), dtype=np.uint64, count=len(counts))
+    hashes = np.fromiter(map(_feature_hash, counts), dtype="<u8", count=len(counts))
     weights = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-    bits = ((hashes[:, None] >> _BITS) & np.uint64(1)).astype(np.int64)
-    votes = (weights[:, None] * (2 * bits - 1)).sum(axis=0)
-    return int(((votes > 0).astype(np.uint64) << _BITS).sum())
+    # Bit i of every hash as a column (little-endian bytes, so bit order is numeric order).
+    bits = np.unpackbits(hashes.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    votes = weights @ (2 * bits.astype(np.int64) - 1)
+    return int(np.packbits(votes > 0, bitorder="little").view("<u8")[0])
 
 
 def char_ngrams(text: str, n: int) -> list[str]:

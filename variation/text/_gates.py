@@ -6,6 +6,7 @@ reports. Gates compare the copy with the master after the editor's choices were 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -63,9 +64,15 @@ def _one_script(master: Analysis, added: Sequence[str]) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _blocked_in_master(base: str, blocklist: tuple[re.Pattern[str], ...]) -> tuple[int, ...]:
+    return tuple(len(pattern.findall(base)) for pattern in blocklist)
+
+
 def _not_blocked(master: Analysis, text: str, lex: Lexicon) -> str | None:
-    for pattern in lex.blocklist:
-        if len(pattern.findall(text)) > len(pattern.findall(master.base)):
+    allowed = _blocked_in_master(master.base, lex.blocklist)
+    for pattern, count in zip(lex.blocklist, allowed, strict=True):
+        if len(pattern.findall(text)) > count:
             return f"blocklisted pattern {pattern.pattern!r}"
     return None
 

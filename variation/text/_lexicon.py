@@ -21,6 +21,9 @@ DOMAINS = (
     "general", "retail", "beauty", "baby", "education",
     "property", "insurance", "food", "fitness",
 )  # fmt: skip
+# What each opener or closer phrase does, in the order phrases are strung together.
+OPENER_SLOTS = ("greet", "lead", "nudge")
+CLOSER_SLOTS = ("ask", "share", "thanks")
 # Fact-bearing characters no synonym, opener or closer may contain: a swap must never
 # introduce or change a number (十分 or 一起 would also look like a protected quantity).
 _NUMERALS = re.compile(
@@ -74,6 +77,7 @@ class Lexicon:
     particles: Particles
     openers: Mapping[str, tuple[str, ...]]
     closers: Mapping[str, tuple[str, ...]]
+    frame_slot: Mapping[str, str]
     blocklist: tuple[re.Pattern[str], ...]
 
     def words(self) -> tuple[str, ...]:
@@ -93,11 +97,16 @@ def load_lexicon_from(directory: Traversable | Path) -> Lexicon:
     Raises ValueError naming `file:line` on a malformed line, a word in two groups, a group
     of fewer than 2 or more than 5 words or with a word inside another of the group, an
     unknown or empty domain, a digit or Chinese numeral in a word or line, an invalid regex,
-    or a word/opener/closer that the blocklist itself rejects.
+    or a word/opener/closer that the blocklist itself rejects, an opener or closer without a
+    known slot or listed twice.
     """
     blocklist = _read_blocklist(directory)
     groups, domains, version = _read_groups(directory, blocklist)
     emoji_classes = _read_emoji(directory)
+    openers, opener_slots = _read_lines(directory, "openers.txt", blocklist, OPENER_SLOTS)
+    closers, closer_slots = _read_lines(directory, "closers.txt", blocklist, CLOSER_SLOTS)
+    if repeated := opener_slots.keys() & closer_slots.keys():
+        raise ValueError(f"openers.txt and closers.txt both list {sorted(repeated)}")
     return Lexicon(
         version=version,
         groups=groups,
@@ -106,8 +115,9 @@ def load_lexicon_from(directory: Traversable | Path) -> Lexicon:
         emoji_classes=emoji_classes,
         emoji_class_of=_emoji_index(emoji_classes),
         particles=_read_particles(directory),
-        openers=_read_lines(directory, "openers.txt", blocklist),
-        closers=_read_lines(directory, "closers.txt", blocklist),
+        openers=openers,
+        closers=closers,
+        frame_slot=MappingProxyType(opener_slots | closer_slots),
         blocklist=blocklist,
     )
 
@@ -208,16 +218,27 @@ def _read_particles(directory: Traversable | Path) -> Particles:
 
 
 def _read_lines(
-    directory: Traversable | Path, name: str, blocklist: tuple[re.Pattern[str], ...]
-) -> Mapping[str, tuple[str, ...]]:
+    directory: Traversable | Path,
+    name: str,
+    blocklist: tuple[re.Pattern[str], ...],
+    slots: tuple[str, ...],
+) -> tuple[Mapping[str, tuple[str, ...]], dict[str, str]]:
+    """Lines by domain, and each line's slot (`DOMAIN:SLOT<TAB>line`)."""
     lines: dict[str, list[str]] = {}
+    slot_of: dict[str, str] = {}
     for where, line in _records(directory, name):
-        domain, text = _split_tab(where, line, 2)
+        label, text = _split_tab(where, line, 2)
+        domain, _, slot = label.partition(":")
         if domain != "any" and domain not in DOMAINS:
             raise ValueError(f"{where}: unknown domain {domain!r}")
         _check_text(where, text, blocklist)
+        if slot not in slots:
+            raise ValueError(f"{where}: expected DOMAIN:SLOT with SLOT one of {slots}")
+        if text in slot_of:
+            raise ValueError(f"{where}: {text!r} is listed twice")
         lines.setdefault(domain, []).append(text)
-    return MappingProxyType({domain: tuple(texts) for domain, texts in lines.items()})
+        slot_of[text] = slot
+    return MappingProxyType({d: tuple(texts) for d, texts in lines.items()}), slot_of
 
 
 def _read_blocklist(directory: Traversable | Path) -> tuple[re.Pattern[str], ...]:

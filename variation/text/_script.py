@@ -14,15 +14,16 @@ import opencc
 Script = Literal["simplified", "traditional"]
 
 _T2S = opencc.OpenCC("t2s")
-_S2T = opencc.OpenCC("s2t")
+# Taiwan forms (為, 裡) rather than the older standard ones (爲, 裏) s2t gives.
+_S2T = opencc.OpenCC("s2tw")
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
 def to_simplified(text: str) -> str:
     return str(_T2S.convert(text))
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=65536)
 def to_traditional(text: str) -> str:
     return str(_S2T.convert(text))
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 import dataclasses
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from variation.text._draft import Draft
+from variation.text._frames import FrameTables, add_frame_lines
 from variation.text._lexicon import Lexicon, Particles
-from variation.text._pieces import Piece, is_punct, word_pieces
-from variation.text._script import Script, to_script
+from variation.text._pieces import Piece
 from variation.text._types import Edit, TextOptions
 
 GLUE_SENSITIVE = frozenset({"url", "email", "phone"})
@@ -33,22 +33,6 @@ PUNCT_ALTERNATIVES: dict[str, tuple[str, ...]] = {
 }
 BULLETS = frozenset("•·-*▪◆●○■□★☆✔✓")
 Pieces = list[Piece]
-
-
-@dataclass(slots=True)
-class Draft:
-    """The copy being built: its pieces, the edits so far, and lines it added."""
-
-    pieces: Pieces
-    edits: list[Edit]
-    script: Script
-    added_lines: int = 0
-
-    def new(self, text: str, kind: str = "word") -> Piece:
-        return Piece(text, to_script(text, self.script), kind)
-
-    def length(self) -> int:
-        return sum(len(p.orig) for p in self.pieces)
 
 
 def _touches_glue(pieces: Sequence[Piece], index: int) -> bool:
@@ -222,71 +206,11 @@ def reorder(draft: Draft, rng: random.Random) -> None:
     draft.pieces = join_lines(lines)
 
 
-def _frame_text(lines: Sequence[str], budget: int, parts: int, rng: random.Random) -> str:
-    """One opener or closer line of up to `parts` table lines that fits `budget` characters."""
-    text = ""
-    for _ in range(parts):
-        joint = "" if not text or is_punct(text[-1]) else "，"
-        fitting = [
-            line
-            for line in lines
-            if len(text) + len(joint) + len(line) + 1 <= budget and line not in text
-        ]
-        if not fitting:
-            break
-        text += joint + rng.choice(fitting)
-    return text
-
-
-def add_frame_line(
-    draft: Draft, lines: Sequence[str], *, at_end: bool, budget: int, parts: int, rng: random.Random
-) -> None:
-    """Add an opener (or closer) line that fits the remaining length budget.
-
-    The line is split into words like the master, so later steps vary it too: a few dozen
-    table lines then yield thousands of distinct frames.
-    """
-    text = _frame_text(lines, budget, parts, rng)
-    if not text:
-        return
-    words = [
-        Piece(p.text, to_script(p.text, draft.script), p.kind, added=True)
-        for p in word_pieces(text, text, frozenset())
-    ]
-    newline = Piece("\n", "\n", "newline")
-    draft.pieces = [*draft.pieces, newline, *words] if at_end else [*words, newline, *draft.pieces]
-    draft.added_lines += 1
-    draft.edits.append(Edit("closer" if at_end else "opener", "", "".join(w.orig for w in words)))
-
-
 def sign(draft: Draft, signature: str) -> None:
     line = Piece(f"—— {signature}", f"—— {signature}", "word")
     draft.pieces = [*draft.pieces, Piece("\n", "\n", "newline"), line]
     draft.added_lines += 1
     draft.edits.append(Edit("signature", "", line.orig))
-
-
-def add_frame_lines(
-    draft: Draft,
-    lex: Lexicon,
-    rng: random.Random,
-    options: TextOptions,
-    *,
-    max_length: int,
-    reserve: int,
-) -> None:
-    domains = ("any", options.domain) if options.domain else ("any",)
-    # Longer posts need more added words to stay as far apart: one phrase per 120 characters.
-    most = min(options.frame_parts, 1 + draft.length() // 120)
-    for at_end, rate, table in (
-        (False, options.opener_rate, lex.openers),
-        (True, options.closer_rate, lex.closers),
-    ):
-        if rng.random() < rate:
-            lines = [line for d in domains for line in table.get(d, ())]
-            budget = max_length - draft.length() - reserve
-            parts = rng.randint(1, most)
-            add_frame_line(draft, lines, at_end=at_end, budget=budget, parts=parts, rng=rng)
 
 
 def transform(
@@ -295,12 +219,13 @@ def transform(
     rng: random.Random,
     options: TextOptions,
     *,
+    frames: FrameTables,
     max_length: int,
     signature: str | None,
 ) -> None:
     """The whole per-rep pipeline, in a fixed order so a seed always means the same copy."""
     reserve = len(signature) + 4 if signature else 0
-    add_frame_lines(draft, lex, rng, options, max_length=max_length, reserve=reserve)
+    add_frame_lines(draft, frames, rng, options, max_length=max_length, reserve=reserve)
     substitute_synonyms(draft, lex, rng, options.synonym_rate)
     swap_emoji(draft, lex, rng, options.emoji_rate)
     add_particles(draft, lex, rng, options.particle_rate)

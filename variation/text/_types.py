@@ -36,10 +36,11 @@ class TextOptions:
     """How much a copy may differ from the master. The defaults suit posts of 40–400 chars.
 
     Rates are probabilities per opportunity (per lexicon word, per sentence end, per emoji).
-    Opener and closer lines are on by default: on short posts they are what separates a
-    thousand reps. Each is 1 to `frame_parts` phrases from the lexicon's tables (one more
-    per 120 characters of master, as the length budget allows); `domain` adds that domain's
-    phrases to the general ones.
+    Opener and closer lines are on by default: they are what separates a thousand reps. Each
+    strings up to `frame_parts` phrases from the lexicon's tables (two on short posts, one
+    more per 150 characters of master, as the length budget allows), never one that echoes
+    the master. `domain` adds that domain's phrases to the general ones; when it is None the
+    domain is inferred from the master's lexicon words (none when they are too few).
     """
 
     synonym_rate: float = 0.55

@@ -5,19 +5,24 @@ from __future__ import annotations
 import functools
 import math
 import random
+import re
 from collections.abc import Sequence
 
+from variation.text._draft import Draft
+from variation.text._frames import frame_tables
 from variation.text._gates import failed_gates
 from variation.text._lexicon import load_lexicon
 from variation.text._pieces import Piece, analyse
 from variation.text._spintax import Template, parse_spintax, render_spintax, render_spintax_index
-from variation.text._transforms import Draft, sign, transform
+from variation.text._transforms import sign, transform
 from variation.text._types import DEFAULT_OPTIONS, Edit, Span, TextOptions, TextVariant
 
 # Draws tried inside one call before settling for the master as written (which passes every
 # gate); a handful suffices because gates rarely fail with the default options.
 _DRAWS = 8
 _UNCHECKED_EDITS = frozenset({"reorder", "emoji", "signature", "choice"})
+# Added text is checked phrase by phrase: the phrases recur across reps, so checks are cached.
+_PHRASE_BREAK = re.compile(r"[，～！。、\s]+")
 
 
 @functools.lru_cache(maxsize=256)
@@ -66,9 +71,18 @@ def vary_text(
         if picks:
             draft.edits.append(Edit("choice", "", ",".join(map(str, picks))))
         max_length = math.floor(len(base) * options.max_length_ratio)
-        transform(draft, lex, rng, options, max_length=max_length, signature=signature)
+        frames = frame_tables(base, terms, options.domain)
+        transform(
+            draft, lex, rng, options, frames=frames, max_length=max_length, signature=signature
+        )
         copy, spans = _assemble(draft.pieces, len(master.spans))
-        added = [e.after for e in draft.edits if e.after and e.kind not in _UNCHECKED_EDITS]
+        added = [
+            part
+            for e in draft.edits
+            if e.kind not in _UNCHECKED_EDITS
+            for part in _PHRASE_BREAK.split(e.after)
+            if part
+        ]
         if not failed_gates(
             master,
             copy,
