@@ -13,6 +13,8 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "plans-sweep": ("plans.sweep", settings.sweep_interval_seconds),
         # Queue reminders whose slot has come, send the due ones, retry failures.
         "reminders-send-due": ("reminders.send_due", settings.reminder_interval_seconds),
+        # Tell reps about viewers who reached a read-time tier (found by the tag job).
+        "alerts-send-due": ("alerts.send_due", settings.reminder_interval_seconds),
         # Fold queued read-tracking beacons into page views.
         "tracking-fold-events": ("tracking.fold_events", 5.0),
         # Re-derive viewer tags from each organisation's rules.

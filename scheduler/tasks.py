@@ -4,6 +4,7 @@
 - copies.generate: make a chunk of reps' copies (CPU queue; idempotent)
 - plans.sweep: re-queue plans that stopped making progress
 - reminders.send_due: queue due reminders and send them (with backoff on failure)
+- alerts.send_due: tell reps that one of their viewers reached a read-time tier
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from service.db import unit_of_work
 from service.models import utcnow
 from service.plans import notifiers, reminders
 from service.plans import service as plans
+from service.tracking import alerts
 
 
 @shared_task(name="copies.fan_out", ignore_result=True)
@@ -43,6 +45,12 @@ def sweep() -> int:
 @cache
 def _notifiers() -> list[notifiers.Notifier]:
     return notifiers.from_settings(current().settings)
+
+
+@shared_task(name="alerts.send_due", ignore_result=True)
+def send_alerts() -> dict[str, int]:
+    runtime = current()
+    return alerts.deliver(runtime.sessions, runtime, _notifiers())
 
 
 @shared_task(name="reminders.send_due", ignore_result=True)

@@ -18,6 +18,7 @@ from service.orgs import repository as orgs_repository
 from service.plans import repository as plans_repository
 from service.plans.slots import zone
 from service.posts import repository as posts_repository
+from service.tracking import alerts as tracking_alerts
 from service.tracking import reports as tracking_reports
 from service.tracking.links import ShareLink, share_url
 from service.web import render
@@ -85,6 +86,7 @@ def rep_page(
         token=token,
         items=items,
         readers=tracking_reports.viewers(session, org_id=rep.org_id, rep_id=rep.id)[:READERS],
+        alerts=tracking_alerts.for_rep(session, org_id=rep.org_id, rep_id=rep.id),
         org_name=org.name if org else "",
         older=page + 1 if len(posts) > PAGE_SIZE else None,
     )

@@ -1,6 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on `Base.metadata`."""
 
 from service.models._base import Base, utcnow
+from service.models.alert import RepAlert
 from service.models.copy import Copy, ImageCopy
 from service.models.org import Organisation, Role, Staff
 from service.models.plan import Plan, PlanItem, Reminder
@@ -19,6 +20,7 @@ __all__ = [
     "Post",
     "PostImage",
     "Reminder",
+    "RepAlert",
     "Rep",
     "Role",
     "Staff",

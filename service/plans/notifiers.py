@@ -32,9 +32,9 @@ class NotifierError(Exception):
 
 @dataclass(frozen=True)
 class Message:
-    """One reminder for one rep."""
+    """One reminder (or viewer alert) for one rep."""
 
-    stage: int  # 1 at the slot, 2 when still not posted later
+    stage: int  # 1 at the slot, 2 when still not posted later; ALERT: a viewer reached a tier
     post_id: int
     post_title: str
     rep_id: int
@@ -45,6 +45,15 @@ class Message:
     slot_local: str  # "20:14", in the rep's timezone
     slot_at: str  # ISO-8601, UTC
     url: str  # the rep's personal page
+    note: str = ""  # an alert's text: "优优妈妈 细读：读了《…》13分02秒"
+
+
+ALERT = 0
+HEADINGS = {
+    1: "【发布提醒】《{title}》",
+    2: "【再次提醒】《{title}》还没有发布的同事：",
+    ALERT: "【读者动态】",
+}
 
 
 class Notifier(Protocol):
@@ -72,6 +81,8 @@ def _post(url: str, body: bytes, timeout: float, headers: dict[str, str] | None 
 
 
 def _lines(message: Message) -> str:
+    if message.stage == ALERT:
+        return f"{message.rep_name}：{message.note}，看看 {message.url}"
     if message.stage == 1:
         return f"{message.rep_name}：建议 {message.slot_local} 发布，文案和图片在 {message.url}"
     return f"{message.rep_name}：还没有发布哦，文案和图片在 {message.url}"
@@ -92,11 +103,7 @@ class WeComRobot:
 
     def send(self, messages: Sequence[Message]) -> None:
         first = messages[0]
-        heading = (
-            f"【发布提醒】《{first.post_title}》"
-            if first.stage == 1
-            else f"【再次提醒】《{first.post_title}》还没有发布的同事："
-        )
+        heading = HEADINGS[first.stage].format(title=first.post_title)
         content = "\n".join([heading, *(_lines(m) for m in messages)])
         while len(content.encode()) > WECOM_TEXT_LIMIT:
             content = content[: len(content) - 20].rstrip() + "…"  # a very long title
@@ -138,7 +145,8 @@ class Webhook:
     def send(self, messages: Sequence[Message]) -> None:
         for message in messages:
             payload = {
-                "event": "reminder",
+                "event": "viewer_alert" if message.stage == ALERT else "reminder",
+                "note": message.note,
                 "stage": message.stage,
                 "post": {"id": message.post_id, "title": message.post_title},
                 "rep": {
@@ -206,11 +214,14 @@ class Email:
         email = EmailMessage()
         email["From"] = self.sender
         email["To"] = message.rep_email
-        if message.stage == 1:
+        if message.stage == ALERT:
+            email["Subject"] = f"读者动态：{message.note}"
+        elif message.stage == 1:
             email["Subject"] = f"请在 {message.slot_local} 发布：{message.post_title}"
         else:
             email["Subject"] = f"还没有发布：{message.post_title}"
-        email.set_content(_lines(message) + "\n\n打开链接，一键复制文案、长按保存图片。\n")
+        hint = "" if message.stage == ALERT else "\n\n打开链接，一键复制文案、长按保存图片。"
+        email.set_content(_lines(message) + hint + "\n")
         return email
 
 

@@ -20,7 +20,7 @@ from service.db import unit_of_work
 from service.models import Post, utcnow
 from service.models.tracking import PageView, ViewerTag
 from service.posts import repository as posts_repository
-from service.tracking import repository
+from service.tracking import alerts, repository
 from service.tracking.rules import Rules, parse_rules
 
 _HASHTAG = re.compile(r"#([^#\s]{1,20})#")  # WeChat-style topics an editor wrote: #秋冬护肤#
@@ -202,6 +202,11 @@ def recompute(session: Session, *, org_id: int, now: datetime | None = None) -> 
     }
     now = now or utcnow()
     found = _unique(compute(views, posts, rules, keywords))
+    alerts.record_crossings(
+        session,
+        org_id=org_id,
+        tiers=[(f.viewer_id, f.tag, f.evidence) for f in found if f.kind == "tier"],
+    )
     repository.replace_tags(
         session,
         org_id=org_id,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from service.db import unit_of_work
+from service.plans.notifiers import Webhook
 from service.runtime import Runtime
-from service.tracking import tags
+from service.tracking import alerts, tags
+from tests.scheduler.fakes import FakeWebhook, http_server
 from tests.tracking.conftest import fold_all
 
 
@@ -165,3 +167,34 @@ class TestRepAlerts:
     def test_a_rep_without_readers_sees_no_empty_box(self, share: Any, staff_client: Any) -> None:
         shared = share()
         assert "谁看了我的分享" not in staff_client.get(shared.rep_path).text
+
+    def test_crossing_a_tier_alerts_the_rep_once_and_tells_them_through_the_notifiers(
+        self, runtime: Runtime, journal: Any, share: Any, viewer: Any, staff_client: Any
+    ) -> None:
+        shared = share()
+        phone = viewer()
+        read(phone, shared.path, engaged_ms=75_000)
+        fold_all(runtime, journal)
+        retag(runtime, shared.org.id)
+        retag(runtime, shared.org.id)  # the job runs again: nothing new to tell
+        with unit_of_work(runtime.sessions) as session:
+            (alert,) = alerts.for_rep(session, org_id=shared.org.id, rep_id=shared.rep_id)
+            assert (alert.tag, alert.status) == ("细读", "pending")
+        page = staff_client.get(shared.rep_path).text
+        assert 'id="alerts"' in page and "细读" in page
+        fake = FakeWebhook()
+        with http_server(fake) as base:
+            hook = Webhook(f"{base}/hook", fake.secret, timeout=2)
+            counts = alerts.deliver(runtime.sessions, runtime, [hook], org_id=shared.org.id)
+        assert counts["sent"] == 1
+        (body,) = fake.received
+        assert body["event"] == "viewer_alert" and body["rep"]["id"] == shared.rep_id
+        assert "细读" in body["note"] and "1分15秒" in body["note"]
+        # Reading on to the next tier is a new alert; with no notifier it stays on the page.
+        read(phone, shared.path, engaged_ms=6 * 60_000)
+        fold_all(runtime, journal)
+        retag(runtime, shared.org.id)
+        assert alerts.deliver(runtime.sessions, runtime, [], org_id=shared.org.id)["none"] == 1
+        with unit_of_work(runtime.sessions) as session:
+            newest = alerts.for_rep(session, org_id=shared.org.id, rep_id=shared.rep_id)
+            assert [a.tag for a in newest] == ["深读", "细读"]

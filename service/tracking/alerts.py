@@ -1,0 +1,167 @@
+"""Rep alerts: when a viewer a rep brought reaches a read-time tier, the rep sees it at the top
+of their page and is told through the scheduler's notifiers (service/plans/notifiers.py).
+
+The tag job calls `record_crossings` with what it computed; an alert exists once per (viewer,
+tier), so recomputing never alerts twice. `deliver` runs in the periodic job.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, true
+from sqlalchemy.orm import Session, sessionmaker
+
+from service.db import unit_of_work
+from service.models import Rep, RepAlert, utcnow
+from service.models.tracking import Viewer
+from service.plans.notifiers import ALERT, Message, Notifier, NotifierError
+from service.reps.service import personal_url
+from service.runtime import Runtime
+
+log = logging.getLogger(__name__)
+BATCH = 200
+
+
+def record_crossings(
+    session: Session, *, org_id: int, tiers: Iterable[tuple[int, str, str]]
+) -> int:
+    """New alerts for (viewer id, tier tag, evidence) not alerted before; returns how many."""
+    found = list(tiers)
+    if not found:
+        return 0
+    viewer_ids = {viewer_id for viewer_id, _, _ in found}
+    known = {
+        (viewer_id, tag)
+        for viewer_id, tag in session.execute(
+            select(RepAlert.viewer_id, RepAlert.tag).where(
+                RepAlert.org_id == org_id, RepAlert.viewer_id.in_(viewer_ids)
+            )
+        )
+    }
+    reps = {
+        viewer_id: rep_id
+        for viewer_id, rep_id in session.execute(
+            select(Viewer.id, Viewer.first_rep_id).where(
+                Viewer.org_id == org_id, Viewer.id.in_(viewer_ids)
+            )
+        )
+    }
+    now = utcnow()
+    made = 0
+    for viewer_id, tag, evidence in found:
+        rep_id = reps.get(viewer_id)
+        if rep_id is None or (viewer_id, tag) in known:
+            continue
+        session.add(
+            RepAlert(
+                org_id=org_id,
+                rep_id=rep_id,
+                viewer_id=viewer_id,
+                tag=tag,
+                evidence=evidence,
+                next_attempt_at=now,
+            )
+        )
+        made += 1
+    session.flush()
+    return made
+
+
+def for_rep(session: Session, *, org_id: int, rep_id: int, limit: int = 5) -> list[RepAlert]:
+    """The rep's newest alerts, for the top of their page."""
+    query = (
+        select(RepAlert)
+        .where(RepAlert.org_id == org_id, RepAlert.rep_id == rep_id)
+        .order_by(RepAlert.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def deliver(
+    sessions: sessionmaker[Session],
+    runtime: Runtime,
+    notifiers: Sequence[Notifier],
+    *,
+    now: datetime | None = None,
+    org_id: int | None = None,
+) -> dict[str, int]:
+    """Send due pending alerts, one message per alert and notifier; counts by outcome."""
+    now = now or utcnow()
+    counts = {"sent": 0, "retry": 0, "failed": 0, "none": 0}
+    with unit_of_work(sessions) as session:
+        due: list[tuple[RepAlert, Rep, str | None]] = [
+            (alert, rep, label)
+            for alert, rep, label in session.execute(
+                select(RepAlert, Rep, Viewer.label)
+                .join(Rep, Rep.id == RepAlert.rep_id)
+                .join(Viewer, Viewer.id == RepAlert.viewer_id)
+                .where(RepAlert.status == "pending", RepAlert.next_attempt_at <= now)
+                .where(RepAlert.org_id == org_id if org_id is not None else true())
+                .order_by(RepAlert.id)
+                .limit(BATCH)
+            )
+        ]
+        messages = {
+            alert.id: _message(runtime, alert, rep, label or f"读者 #{alert.viewer_id}")
+            for alert, rep, label in due
+        }
+    for alert, _, _ in due:
+        message = messages[alert.id]
+        wanted = [n for n in notifiers if n.wants(message)]
+        errors = []
+        for notifier in wanted:
+            try:
+                notifier.send([message])
+            except NotifierError as exc:
+                errors.append(f"{notifier.channel}: {exc}")
+        outcome = _record(sessions, alert.id, errors, delivered=bool(wanted), runtime=runtime)
+        counts[outcome] += 1
+    return counts
+
+
+def _record(
+    sessions: sessionmaker[Session],
+    alert_id: int,
+    errors: list[str],
+    *,
+    delivered: bool,
+    runtime: Runtime,
+) -> str:
+    settings = runtime.settings
+    with unit_of_work(sessions) as session:
+        alert = session.get(RepAlert, alert_id)
+        assert alert is not None
+        alert.attempts += 1
+        if not delivered:
+            alert.status = "none"
+        elif not errors:
+            alert.status, alert.sent_at, alert.last_error = "sent", utcnow(), None
+        elif alert.attempts >= settings.reminder_max_attempts:
+            alert.status, alert.last_error = "failed", "; ".join(errors)
+        else:
+            delay = settings.reminder_backoff_seconds * 2 ** (alert.attempts - 1)
+            alert.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            alert.last_error, alert.status = "; ".join(errors), "pending"
+            return "retry"
+        return alert.status
+
+
+def _message(runtime: Runtime, alert: RepAlert, rep: Rep, label: str) -> Message:
+    return Message(
+        stage=ALERT,
+        post_id=0,
+        post_title="",
+        rep_id=rep.id,
+        rep_name=rep.name,
+        rep_team=rep.team,
+        rep_phone=rep.phone,
+        rep_email=rep.email,
+        slot_local="",
+        slot_at="",
+        url=personal_url(runtime, rep),
+        note=f"{label} {alert.tag}：{alert.evidence}",
+    )
