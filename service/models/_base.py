@@ -28,6 +28,13 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        # SQLite keeps the wall time and drops the offset: store every time as UTC, or a
+        # time given in +08:00 would be read back eight hours off.
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)

@@ -6,14 +6,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from pydantic import ValidationError
 
 from service import engines
 from service.copies import service as copies_service
 from service.copies.router import staff_image_url
 from service.deps import PostDep, RuntimeDep, SessionDep
-from service.errors import AppError, Forbidden
+from service.errors import AppError, Forbidden, Unprocessable
 from service.models import Role
+from service.plans import repository as plans_repository
 from service.plans import service as plans_service
+from service.plans.schemas import PublishRequest
 from service.posts import repository, service
 from service.posts.router import read_uploads
 from service.posts.schemas import PostCreate
@@ -98,6 +101,8 @@ def preview(
         request,
         "post_preview.html",
         post=post,
+        plan=plans_service.read(session, post),
+        teams=sorted(plans_repository.known_teams(session, org_id=staff.org_id) - {""}),
         copies=copies,
         risk=engines.fold_risk_of(post.text),
         can_edit=staff.role in EDIT_ROLES,
@@ -113,9 +118,28 @@ def publish(
     session: SessionDep,
     runtime: RuntimeDep,
     csrf: Annotated[str, Form()] = "",
+    window_start: Annotated[str, Form()] = "",
+    window_end: Annotated[str, Form()] = "",
+    quiet_start: Annotated[str, Form()] = "",
+    quiet_end: Annotated[str, Form()] = "",
+    teams: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
+    """The preview page's publish form: an optional window (local time), quiet hours, teams."""
     check_csrf(request, runtime, csrf)
     if staff.role not in EDIT_ROLES:
         raise Forbidden("only editors and admins may publish")
-    plans_service.publish(session, runtime.settings, post)
+    try:
+        plan = PublishRequest.model_validate(
+            {
+                "window_start": window_start or None,
+                "window_end": window_end or None,
+                "quiet_hours": [quiet_start, quiet_end] if quiet_start and quiet_end else None,
+                "teams": [team for team in teams or [] if team] or None,
+            }
+        )
+    except ValidationError as exc:
+        raise Unprocessable(
+            "; ".join(str(error["msg"]) for error in exc.errors()), code="bad_window"
+        ) from None
+    plans_service.publish(session, runtime.settings, post, plan)
     return redirect(f"/admin/posts/{post.id}")

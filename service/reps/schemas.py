@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.plans.slots import zone
+
 _NAME = Field(min_length=1, max_length=100)
 
 
@@ -15,11 +17,36 @@ class RepFields(BaseModel):
     team: str = Field(default="", max_length=100)
     phone: str = Field(default="", max_length=40)
     external_id: str | None = Field(default=None, max_length=100)
+    email: str = Field(default="", max_length=320)
+    timezone: str | None = Field(default=None, max_length=64)
 
     @field_validator("external_id")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _check_email(value) or ""
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return _check_timezone(value)
+
+
+def _check_email(value: str | None) -> str | None:
+    if value and ("@" not in value or " " in value):
+        raise ValueError(f"not an e-mail address: {value!r}")
+    return value
+
+
+def _check_timezone(value: str | None) -> str | None:
+    """An IANA name such as Asia/Shanghai (slots and reminders use the rep's local time)."""
+    if value and zone(value) is None:
+        raise ValueError(f"unknown timezone {value!r}; use an IANA name such as Asia/Shanghai")
+    return value or None
 
 
 class RepCreate(RepFields):
@@ -33,7 +60,19 @@ class RepUpdate(BaseModel):
     team: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=40)
     external_id: str | None = Field(default=None, max_length=100)
+    email: str | None = Field(default=None, max_length=320)
+    timezone: str | None = Field(default=None, max_length=64)
     active: bool | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        return _check_email(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        return _check_timezone(value)
 
 
 class RepRead(BaseModel):
@@ -42,6 +81,8 @@ class RepRead(BaseModel):
     team: str
     phone: str
     external_id: str | None
+    email: str
+    timezone: str | None
     active: bool
     url: str = Field(description="The rep's personal link (signed; rotate it to revoke).")
     created_at: datetime

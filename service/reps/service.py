@@ -27,6 +27,8 @@ def to_read(runtime: Runtime, rep: Rep) -> RepRead:
         team=rep.team,
         phone=rep.phone,
         external_id=rep.external_id,
+        email=rep.email,
+        timezone=rep.timezone,
         active=rep.active,
         url=personal_url(runtime, rep),
         created_at=rep.created_at,
@@ -103,5 +105,5 @@ def rotate_link(session: Session, rep: Rep) -> Rep:
 
 def _apply(rep: Rep, changes: dict[str, object]) -> None:
     for name, value in changes.items():
-        if value is not None or name == "external_id":
+        if value is not None or name in {"external_id", "timezone"}:  # None clears these
             setattr(rep, name, value)

@@ -101,4 +101,22 @@
     field.addEventListener("input", update);
     update();
   }
+  // The publish plan on the preview page: poll until every copy is ready.
+  var plan = document.querySelector("[data-plan-url]");
+  function refreshPlan() {
+    fetch(plan.getAttribute("data-plan-url"), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        var bar = plan.querySelector("[data-plan-progress]");
+        bar.max = data.reps || 1;
+        bar.value = data.copies_ready;
+        var text = "已生成 " + data.copies_ready + "/" + data.reps + " · 已提醒 " + data.reminded +
+          " · 已发布 " + data.posted + "（" + Math.round(data.execution_rate * 100) + "%）";
+        if (data.reminders_failed) { text += " · 提醒失败 " + data.reminders_failed; }
+        plan.querySelector("[data-plan-text]").textContent = text;
+        setTimeout(refreshPlan, data.copies_ready < data.reps ? 2000 : 15000);
+      });
+  }
+  if (plan) { setTimeout(refreshPlan, 1000); }
 })();

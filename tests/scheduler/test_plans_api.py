@@ -13,7 +13,10 @@ from service.db import unit_of_work
 from service.plans import service as plans_service
 from service.runtime import Runtime
 from tests.service.conftest import Org, jpeg_bytes
+from tests.service.test_pages import HTML, browser
 from tests.service.test_posts import upload
+
+__all__ = ["browser"]  # the logged-in page client fixture
 
 
 def in_hours(hours: float) -> str:
@@ -162,3 +165,32 @@ def test_fan_out_queues_every_missing_copy_in_chunks_and_generation_is_idempoten
         for rep, _ in reps
     ]
     assert len(set(texts)) == 7
+
+
+def test_the_preview_page_publishes_with_a_window_and_shows_the_plans_progress(
+    browser: Any, add_reps: Any, org: Org, post_id: int
+) -> None:
+    page, csrf = browser
+    add_reps(org, ["张三", "李四"], team="一店")
+    add_reps(org, ["王五"], team="二店")
+    form = page.get(f"/admin/posts/{post_id}", headers=HTML).text
+    assert 'name="window_start"' in form and 'value="二店"' in form
+    published = page.post(
+        f"/admin/posts/{post_id}/publish",
+        headers=HTML,
+        data={
+            "csrf": csrf,
+            "window_start": "2030-05-01T19:30",
+            "window_end": "2030-05-01T21:00",
+            "quiet_start": "22:00",
+            "quiet_end": "08:00",
+            "teams": ["一店"],
+        },
+    )
+    assert published.status_code == 200
+    # The preview already made the first reps' copies, so they count as ready.
+    assert "已生成 2/2 · 已提醒 0 · 已发布 0" in published.text
+    assert "05-01 19:3" in published.text, re.findall(r"时段[^<]*", published.text)
+    plan = page.get(f"/api/posts/{post_id}/plan").json()  # the login cookie reads the API
+    assert plan["teams"] == ["一店"] and plan["quiet_hours"] == ["22:00", "08:00"]
+    assert plan["window_start"].startswith("2030-05-01T11:3")  # 19:30 in Shanghai, in UTC

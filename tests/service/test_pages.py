@@ -90,7 +90,7 @@ class TestUploadAndPublish:
         )
         assert response.status_code == 303
         preview = client.get(response.headers["location"], headers=HTML).text
-        assert "原文" in preview and "张三 的版本" in preview and "发布给全部销售" in preview
+        assert "原文" in preview and "张三 的版本" in preview and "发布并安排时间" in preview
         post_id = response.headers["location"].rsplit("/", 1)[1]
         published = client.post(
             f"/admin/posts/{post_id}/publish", data={"csrf": csrf}, headers=HTML
