@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.models._base import Base, CreatedAt, UTCDateTime
+from service.models._base import Base, CreatedAt
+from service.models.plan import Delivery
 
 
-class RepAlert(CreatedAt, Base):
+class RepAlert(Delivery, CreatedAt, Base):
     __tablename__ = "rep_alerts"
     # One alert per viewer and tier, ever: recomputing tags never alerts twice.
     __table_args__ = (
@@ -24,10 +23,5 @@ class RepAlert(CreatedAt, Base):
     viewer_id: Mapped[int] = mapped_column(ForeignKey("viewers.id", ondelete="CASCADE"))
     tag: Mapped[str] = mapped_column(String(64))
     evidence: Mapped[str] = mapped_column(Text)
-    # Delivery through the scheduler's notifiers: pending -> sent | failed ("none": no
-    # notifier configured; the alert is on the rep's page all the same).
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)
+    # Delivery status may also be "none": no notifier was configured; the alert is on the
+    # rep's page all the same.

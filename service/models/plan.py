@@ -44,7 +44,17 @@ class PlanItem(Base):
     second_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Reminder(CreatedAt, Base):
+class Delivery:
+    """Where sending something through a notifier stands (service.plans.notifiers.record)."""
+
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Reminder(Delivery, CreatedAt, Base):
     """One reminder (stage 1 at the slot, stage 2 later if not posted) on one channel."""
 
     __tablename__ = "reminders"
@@ -58,8 +68,3 @@ class Reminder(CreatedAt, Base):
     item_id: Mapped[int] = mapped_column(ForeignKey("plan_items.id", ondelete="CASCADE"))
     stage: Mapped[int]
     channel: Mapped[str] = mapped_column(String(16))  # wecom | webhook | email
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_error: Mapped[str | None] = mapped_column(Text)

@@ -15,6 +15,7 @@ import ssl
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -223,6 +224,32 @@ class Email:
         hint = "" if message.stage == ALERT else "\n\n打开链接，一键复制文案、长按保存图片。"
         email.set_content(_lines(message) + hint + "\n")
         return email
+
+
+class Deliverable(Protocol):
+    """A row that tracks its own delivery (service.models.plan.Delivery)."""
+
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    sent_at: datetime | None
+    last_error: str | None
+
+
+def record(row: Deliverable, error: str | None, settings: Settings, at: datetime) -> str:
+    """One attempt's outcome: "sent", "retry" (after an exponential backoff) or, once
+    `reminder_max_attempts` have failed, "failed" for good."""
+    row.attempts += 1
+    if error is None:
+        row.status, row.sent_at, row.last_error = "sent", at, None
+        return "sent"
+    row.last_error = error
+    if row.attempts >= settings.reminder_max_attempts:
+        row.status = "failed"
+        return "failed"
+    delay = settings.reminder_backoff_seconds * 2 ** (row.attempts - 1)
+    row.next_attempt_at = at + timedelta(seconds=delay)
+    return "retry"
 
 
 def from_settings(settings: Settings) -> list[Notifier]:

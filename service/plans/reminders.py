@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import unit_of_work
 from service.models import Copy, PlanItem, Post, Reminder, Rep, utcnow
-from service.plans.notifiers import Message, Notifier, NotifierError
+from service.plans.notifiers import Message, Notifier, NotifierError, record
 from service.plans.slots import zone
 from service.reps.service import personal_url
 from service.runtime import Runtime
@@ -166,20 +166,13 @@ def _record(
         }
         outcome = "sent"
         for reminder in reminders:
-            reminder.attempts += 1
-            if error is None:
-                reminder.status, reminder.sent_at, reminder.last_error = "sent", at, None
-                item = items[reminder.item_id]
-                if reminder.stage == 1 and item.reminded_at is None:
-                    item.reminded_at = at
-                if reminder.stage == 2 and item.second_reminded_at is None:
-                    item.second_reminded_at = at
-            elif reminder.attempts >= settings.reminder_max_attempts:
-                reminder.status, reminder.last_error, outcome = "failed", error, "failed"
-            else:
-                delay = settings.reminder_backoff_seconds * 2 ** (reminder.attempts - 1)
-                reminder.next_attempt_at = at + timedelta(seconds=delay)
-                reminder.last_error, outcome = error, "retry"
+            result = record(reminder, error, settings, at)
+            outcome = result if result != "sent" else outcome
+            item = items[reminder.item_id]
+            if result == "sent" and reminder.stage == 1 and item.reminded_at is None:
+                item.reminded_at = at
+            if result == "sent" and reminder.stage == 2 and item.second_reminded_at is None:
+                item.second_reminded_at = at
     return outcome
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.db import unit_of_work
 from service.models import Rep, RepAlert, utcnow
 from service.models.tracking import Viewer
-from service.plans.notifiers import ALERT, Message, Notifier, NotifierError
+from service.plans.notifiers import ALERT, Message, Notifier, NotifierError, record
 from service.reps.service import personal_url
 from service.runtime import Runtime
 
@@ -135,19 +135,10 @@ def _record(
     with unit_of_work(sessions) as session:
         alert = session.get(RepAlert, alert_id)
         assert alert is not None
-        alert.attempts += 1
         if not delivered:
             alert.status = "none"
-        elif not errors:
-            alert.status, alert.sent_at, alert.last_error = "sent", utcnow(), None
-        elif alert.attempts >= settings.reminder_max_attempts:
-            alert.status, alert.last_error = "failed", "; ".join(errors)
-        else:
-            delay = settings.reminder_backoff_seconds * 2 ** (alert.attempts - 1)
-            alert.next_attempt_at = utcnow() + timedelta(seconds=delay)
-            alert.last_error, alert.status = "; ".join(errors), "pending"
-            return "retry"
-        return alert.status
+            return "none"
+        return record(alert, "; ".join(errors) or None, settings, utcnow())
 
 
 def _message(runtime: Runtime, alert: RepAlert, rep: Rep, label: str) -> Message:
