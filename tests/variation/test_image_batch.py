@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 
@@ -96,9 +97,8 @@ class TestBatchContract:
     @pytest.mark.parametrize("field", ["teams", "badges"])
     def test_lengths_must_match_reps(self, field: str) -> None:
         with pytest.raises(ValueError, match="one entry per rep"):
-            issue_image_copies(
-                sample("02", width=120), REPS[:3], seed_prefix="x", **{field: [None]}
-            )  # type: ignore[arg-type]
+            options: dict[str, Any] = {field: [None]}
+            issue_image_copies(sample("02", width=120), REPS[:3], seed_prefix="x", **options)
 
     def test_progress_is_reported(self) -> None:
         seen: list[int] = []

@@ -6,13 +6,14 @@ import imagehash
 import numpy as np
 import pdqhash
 import pytest
+from PIL import Image
 
 from variation.image import ImageHashes, image_hashes, vary_image
 
 from ._image_builders import sample
 
 
-def full_resolution(image: object) -> ImageHashes:
+def full_resolution(image: Image.Image) -> ImageHashes:
     bits = lambda flags: int("".join("1" if f else "0" for f in np.ravel(flags)), 2)  # noqa: E731
     pdq, _ = pdqhash.compute(np.asarray(image))
     return ImageHashes(
