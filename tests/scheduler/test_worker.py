@@ -4,11 +4,14 @@ fans out copy generation, and killing a worker or restarting Redis loses nothing
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -324,3 +327,79 @@ def test_redis_restarted_mid_fan_out_loses_nothing(tmp_path: Path) -> None:
             assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
     finally:
         own.stop()
+
+
+PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), Path("/nonexistent"))
+
+
+class OwnPostgres:
+    """A real PostgreSQL server of the test's own (initdb into a temporary folder), so
+    crashing it disturbs nobody else."""
+
+    def __init__(self) -> None:
+        # Not under pytest's tmp_path: that is private to root, and the server runs as postgres.
+        self.workdir = Path(tempfile.mkdtemp(prefix="momentcast-pg-"))
+        self.workdir.chmod(0o777)
+        self.port, self.dir = free_port(), self.workdir / "pgdata"
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _as_postgres(self, *command: str) -> None:
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *command], check=True, capture_output=True, timeout=60)
+
+    def init(self) -> None:
+        self._as_postgres(
+            str(PG_BIN / "initdb"), "-D", str(self.dir), "-A", "trust", "-U", "postgres"
+        )
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1"
+        self._as_postgres(
+            str(PG_BIN / "pg_ctl"),
+            "-D",
+            str(self.dir),
+            "-o",
+            options,
+            "-l",
+            str(self.dir / "log"),
+            "-w",
+            "start",
+        )
+
+    def crash(self) -> None:
+        """Stop as a power cut would: no checkpoint, clients cut off mid-transaction."""
+        self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-m", "immediate", "stop")
+
+
+def test_postgres_restarted_mid_fan_out_loses_nothing(tmp_path: Path) -> None:
+    redis_or_skip()
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip("PostgreSQL's server binaries are not installed here")
+    own = OwnPostgres()
+    own.init()
+    own.start()
+    try:
+        with stack_on(own.url, REDIS_URL, tmp_path / "data") as stack:
+            reps = stack.add_reps(200)
+            post_id = stack.publish_post(images=1)
+            stack.start_worker(
+                concurrency=2,
+                beat=True,
+                MOMENTCAST_SWEEP_INTERVAL_SECONDS="1",
+                MOMENTCAST_SWEEP_STUCK_SECONDS="3",
+            )
+            wait_for(lambda: len(stack.copies_per_rep(post_id)) >= 30, seconds=180, what="30")
+            own.crash()
+            time.sleep(3)  # tasks running now fail on the database and are given up
+            own.start()
+            stack.runtime.engine.dispose()  # the test's own pool holds dead connections too
+            wait_for(lambda: len(stack.copies_per_rep(post_id)) == 200, seconds=300, what="all")
+            assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
+            assert stack.image_files_missing(post_id) == 0
+    finally:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            own.crash()
+        shutil.rmtree(own.workdir, ignore_errors=True)
