@@ -2,6 +2,7 @@
 
 - tracking.fold_events: fold queued beacons into page views (ack after commit; idempotent)
 - tracking.recompute_tags: re-derive every organisation's viewer tags from the current rules
+- dashboard.refresh_rollups: rebuild the dashboard's per-post roll-ups whose views changed
 - tracking.purge_events: delete folded raw events older than the retention period
 """
 
@@ -12,6 +13,7 @@ import threading
 from celery import shared_task
 
 from scheduler.runtime import current
+from service.dashboard import rollup
 from service.runtime import Runtime
 from service.tracking import consumer, privacy, tags
 from service.tracking.events import EventStore, open_store
@@ -45,6 +47,12 @@ def fold_events() -> int:
 def recompute_tags() -> dict[int, int]:
     runtime, _ = _current()
     return tags.recompute_all(runtime.sessions)
+
+
+@shared_task(name="dashboard.refresh_rollups", ignore_result=True)
+def refresh_rollups() -> int:
+    runtime, _ = _current()
+    return rollup.refresh_active(runtime.sessions)
 
 
 @shared_task(name="tracking.purge_events", ignore_result=True)

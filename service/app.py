@@ -18,6 +18,8 @@ from service.auth.pages import router as auth_pages
 from service.auth.router import router as auth_router
 from service.copies.pages import router as copies_pages
 from service.copies.router import router as copies_router
+from service.dashboard.pages import router as dashboard_pages
+from service.dashboard.router import router as dashboard_router
 from service.deps import RuntimeDep
 from service.errors import ServiceUnavailable, error_response, install_error_handlers
 from service.orgs.router import router as staff_router
@@ -96,6 +98,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         reps_pages,
         copies_pages,
         plans_router,
+        dashboard_router,
+        dashboard_pages,
         tracking_router,
         tracking_pages,
     ):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from service.posts import repository as posts_repository
 from service.tracking import alerts as tracking_alerts
 from service.tracking import reports as tracking_reports
 from service.tracking.links import ShareLink, share_url
+from service.tracking.schemas import ViewerRead
 from service.web import render
 
 router = APIRouter(include_in_schema=False)
@@ -35,6 +36,23 @@ class Item:
     risk: dict[str, Any] | None
     share_url: str = ""  # the rep's tracked link (service/tracking)
     slot: str = ""  # "建议发布时间", in the rep's timezone (service/plans)
+
+
+# How much each kind of tag adds to a reader's warmth, in seconds of reading it is worth.
+WARMTH_BONUS = {"tier": 120.0, "finished": 60.0, "revisit": 90.0, "sharer": 120.0, "koc": 240.0}
+TALK_TO = 5
+
+
+def people_to_talk_to(readers: list[ViewerRead], *, now: datetime) -> list[ViewerRead]:
+    """Today's warmest readers: seen in the last 24 hours, ranked by engaged time plus what
+    their tags say (a deep reader who re-shared beats a long skim)."""
+
+    def warmth(reader: ViewerRead) -> float:
+        bonus = sum(WARMTH_BONUS.get(tag.kind, 30.0) for tag in reader.tags)
+        return reader.engaged_seconds + bonus
+
+    recent = [r for r in readers if r.last_seen_at and now - r.last_seen_at <= timedelta(hours=24)]
+    return sorted(recent, key=warmth, reverse=True)[:TALK_TO]
 
 
 def slot_label(slot: datetime | None, tz: ZoneInfo) -> str:
@@ -76,16 +94,22 @@ def rep_page(
             slot_label(slots.get(post.id), tz),
         )
         for post in posts[:PAGE_SIZE]
-        for copy in [service.ensure_copy(session, runtime.storage, post=post, rep=rep)]
+        for copy in [
+            service.mark_opened(
+                session, service.ensure_copy(session, runtime.storage, post=post, rep=rep)
+            )
+        ]
     ]
     org = orgs_repository.get_org(session, org_id=rep.org_id)
+    readers = tracking_reports.viewers(session, org_id=rep.org_id, rep_id=rep.id)
     return render(
         request,
         "rep.html",
         rep=rep,
         token=token,
         items=items,
-        readers=tracking_reports.viewers(session, org_id=rep.org_id, rep_id=rep.id)[:READERS],
+        readers=readers[:READERS],
+        talk_to=people_to_talk_to(readers, now=datetime.now(tz)),
         alerts=tracking_alerts.for_rep(session, org_id=rep.org_id, rep_id=rep.id),
         org_name=org.name if org else "",
         older=page + 1 if len(posts) > PAGE_SIZE else None,

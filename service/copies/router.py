@@ -62,7 +62,9 @@ def rep_image_url(token: str) -> service.ImageUrl:
 def rep_copy(
     token: str, rep: RepFromToken, post: RepPost, session: SessionDep, runtime: RuntimeDep
 ) -> CopyRead:
-    copy = service.ensure_copy(session, runtime.storage, post=post, rep=rep)
+    copy = service.mark_opened(
+        session, service.ensure_copy(session, runtime.storage, post=post, rep=rep)
+    )
     return with_share_url(
         runtime, service.to_read(post, copy, rep_image_url(token)), org_id=post.org_id
     )

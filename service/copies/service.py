@@ -136,8 +136,17 @@ def _delete(storage: Storage, keys: list[str]) -> None:
         storage.delete(key)
 
 
+def mark_opened(session: Session, copy: Copy) -> Copy:
+    """Record the rep's first look at their copy (the funnel's 打开素材)."""
+    if copy.opened_at is None:
+        copy.opened_at = utcnow()
+        session.flush()
+    return copy
+
+
 def mark_posted(session: Session, copy: Copy) -> Copy:
     """Record that the rep posted it; the first time counts, pressing again changes nothing."""
+    mark_opened(session, copy)
     if copy.posted_at is None:
         copy.posted_at = utcnow()
         session.flush()

@@ -7,6 +7,7 @@ from service.models.org import Organisation, Role, Staff
 from service.models.plan import Plan, PlanItem, Reminder
 from service.models.post import Post, PostImage
 from service.models.rep import Rep
+from service.models.rollup import PostRead, PostRep, PostRollup, PostSection, PostViewer
 from service.models.tracking import PageView, TagRules, Viewer, ViewerTag
 
 __all__ = [
@@ -19,6 +20,11 @@ __all__ = [
     "PlanItem",
     "Post",
     "PostImage",
+    "PostRead",
+    "PostRep",
+    "PostRollup",
+    "PostSection",
+    "PostViewer",
     "Reminder",
     "Rep",
     "RepAlert",

@@ -19,8 +19,11 @@ import uvicorn
 
 from service.app import create_app
 from service.db import unit_of_work
-from service.models import Copy, Role
+from service.models import Copy, Rep, Role
 from service.orgs import service as orgs_service
+from service.plans import service as plans_service
+from service.posts import service as posts_service
+from service.posts.schemas import PostCreate
 from service.reps import service as reps_service
 from service.reps.schemas import RepCreate
 from service.runtime import Runtime
@@ -221,6 +224,17 @@ def test_editor_publishes_and_three_reps_copy_and_confirm(
 def test_rep_page_reads_without_javascript(
     server: tuple[str, Runtime], org: dict[str, Any], browser: Any
 ) -> None:
+    _, runtime = server
+    with unit_of_work(runtime.sessions) as session:  # its own post: tests may run alone
+        post = posts_service.create(
+            session,
+            runtime.storage,
+            org_id=session.get(Rep, org["rep_ids"][0]).org_id,  # type: ignore[union-attr]
+            author_id=None,
+            data=PostCreate(title="无脚本也能读", text="羊毛大衣到店啦，原价¥1299，本周¥899。"),
+            uploads=[posts_service.Upload("a.jpg", jpeg_bytes())],
+        )
+        plans_service.publish(session, runtime.settings, post)
     context = browser.new_context(
         viewport={"width": 390, "height": 844}, user_agent=WECHAT_UA, java_script_enabled=False
     )

@@ -198,3 +198,16 @@ class TestRepAlerts:
         with unit_of_work(runtime.sessions) as session:
             newest = alerts.for_rep(session, org_id=shared.org.id, rep_id=shared.rep_id)
             assert [a.tag for a in newest] == ["深读", "细读"]
+
+    def test_todays_people_to_talk_to_put_the_warmest_reader_first(
+        self, runtime: Runtime, journal: Any, share: Any, viewer: Any, staff_client: Any
+    ) -> None:
+        shared = share()
+        skim, deep = viewer(), viewer()
+        read(skim, shared.path, engaged_ms=15_000)
+        read(deep, shared.path, engaged_ms=8 * 60_000)
+        fold_all(runtime, journal)
+        retag(runtime, shared.org.id)
+        page = staff_client.get(shared.rep_path).text
+        line = page[page.index('id="talk-to"') :].split("</p>", 1)[0]
+        assert line.index("深读") < line.index("已读")  # the deep reader is named first

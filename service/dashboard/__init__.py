@@ -1,0 +1,1 @@
+"""Manager dashboard: campaign funnel, post detail, viewers and segments, leaderboard."""

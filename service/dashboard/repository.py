@@ -1,0 +1,286 @@
+"""SQL for the dashboard; every function is scoped to one organisation (a required argument).
+
+Reading figures come from the roll-up (models.py), whose read time of a page view is
+`COALESCE(engaged_ms, visible_ms)`, the measure the tag job uses, so the funnel's 细读/深读
+counts agree with the tags a viewer gets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from service.dashboard.stats import median
+from service.db import is_postgres
+from service.models import Copy, PlanItem, Post, Rep
+from service.models.rollup import PostRead, PostRep, PostViewer
+from service.models.tracking import PageView, Viewer, ViewerTag
+
+READ_MS = func.coalesce(PageView.engaged_ms, PageView.visible_ms)  # of one page view
+
+
+@dataclass(frozen=True)
+class RepInfo:
+    id: int
+    name: str
+    team: str
+    phone: str
+    active: bool
+
+
+def reps(session: Session, *, org_id: int, team: str | None = None) -> dict[int, RepInfo]:
+    query = select(Rep.id, Rep.name, Rep.team, Rep.phone, Rep.active).where(Rep.org_id == org_id)
+    if team:
+        query = query.where(Rep.team == team)
+    return {row.id: RepInfo(*row) for row in session.execute(query.order_by(Rep.id))}
+
+
+def teams(session: Session, *, org_id: int) -> list[str]:
+    query = select(Rep.team).where(Rep.org_id == org_id, Rep.team != "").distinct()
+    return sorted(session.scalars(query))
+
+
+def copies_of_post(
+    session: Session, *, org_id: int, post_id: int
+) -> list[tuple[int, datetime, datetime | None]]:
+    """(rep id, opened at, posted at) of every copy a rep opened."""
+    query = select(Copy.rep_id, Copy.opened_at, Copy.posted_at).where(
+        Copy.org_id == org_id, Copy.post_id == post_id, Copy.opened_at.is_not(None)
+    )
+    return [(r.rep_id, r.opened_at, r.posted_at) for r in session.execute(query)]
+
+
+def slots_of_post(session: Session, *, org_id: int, post_id: int) -> dict[int, datetime]:
+    """{rep id: suggested posting time} from the post's publish plan."""
+    query = select(PlanItem.rep_id, PlanItem.slot_at).where(
+        PlanItem.org_id == org_id, PlanItem.post_id == post_id
+    )
+    return {rep_id: slot_at for rep_id, slot_at in session.execute(query)}
+
+
+def published_posts(
+    session: Session,
+    *,
+    org_id: int,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 200,
+) -> list[tuple[int, str, datetime]]:
+    """(id, title, published at), newest first, published in [since, until)."""
+    query = select(Post.id, Post.title, Post.published_at).where(
+        Post.org_id == org_id, Post.published_at.is_not(None)
+    )
+    if since is not None:
+        query = query.where(Post.published_at >= since)
+    if until is not None:
+        query = query.where(Post.published_at < until)
+    query = query.order_by(Post.published_at.desc(), Post.id.desc()).limit(limit)
+    return [(r.id, r.title, r.published_at) for r in session.execute(query)]
+
+
+def _in_team(query: Any, rep_column: Any, *, org_id: int, team: str | None) -> Any:
+    if not team:
+        return query
+    return query.where(rep_column.in_(select(Rep.id).where(Rep.org_id == org_id, Rep.team == team)))
+
+
+def copy_counts(
+    session: Session, *, org_id: int, post_ids: Sequence[int], team: str | None = None
+) -> dict[int, tuple[int, int]]:
+    """{post id: (copies opened, copies marked 我已发布)}."""
+    query = (
+        select(Copy.post_id, func.count(Copy.opened_at), func.count(Copy.posted_at))
+        .where(Copy.org_id == org_id, Copy.post_id.in_(list(post_ids)))
+        .group_by(Copy.post_id)
+    )
+    query = _in_team(query, Copy.rep_id, org_id=org_id, team=team)
+    return {r[0]: (int(r[1]), int(r[2])) for r in session.execute(query)}
+
+
+def per_viewer_reads(*, org_id: int, post_ids: Sequence[int], team: str | None) -> Any:
+    """A subquery of the roll-up: one row per (post, viewer) with views and read time;
+    with `team`, only what came through that team's reps' links."""
+    if not team:
+        v = PostViewer
+        return (
+            select(v.post_id.label("key"), v.viewer_id, v.views, v.read_ms.label("ms"))
+            .where(v.org_id == org_id, v.post_id.in_(list(post_ids)))
+            .subquery()
+        )
+    query = (
+        select(
+            PostRead.post_id.label("key"),
+            PostRead.viewer_id,
+            func.sum(PostRead.views).label("views"),
+            func.sum(PostRead.read_ms).label("ms"),
+        )
+        .where(PostRead.org_id == org_id, PostRead.post_id.in_(list(post_ids)))
+        .group_by(PostRead.post_id, PostRead.viewer_id)
+    )
+    return _in_team(query, PostRead.rep_id, org_id=org_id, team=team).subquery()
+
+
+def reading_stats(
+    session: Session,
+    *,
+    org_id: int,
+    post_ids: Sequence[int],
+    careful_ms: int,
+    deep_ms: int,
+    team: str | None = None,
+) -> dict[int, tuple[int, int, int, int, int, float | None]]:
+    """{post id: (views, unique viewers, 细读 viewers, 深读 viewers, read ms, median read ms)}.
+
+    The median is over viewers (each viewer's total); PostgreSQL computes it, SQLite (small
+    installations) gets it from the per-viewer rows."""
+    if not post_ids:
+        return {}
+    sub = per_viewer_reads(org_id=org_id, post_ids=post_ids, team=team)
+    columns = [
+        sub.c.key,
+        func.sum(sub.c.views),
+        func.count(),
+        func.sum(case((sub.c.ms >= careful_ms, 1), else_=0)),
+        func.sum(case((sub.c.ms >= deep_ms, 1), else_=0)),
+        func.sum(sub.c.ms),
+    ]
+    postgres = is_postgres(session)
+    if postgres:
+        columns.append(func.percentile_cont(0.5).within_group(sub.c.ms))
+    core = session.connection()  # plain rows: the ORM's row handling costs more than the SQL
+    rows = list(core.execute(select(*columns).group_by(sub.c.key)))
+    medians: dict[int, float | None] = {}
+    if postgres:
+        medians = {r[0]: _float(r[6]) for r in rows}
+    else:
+        reads: dict[int, list[int]] = {}
+        for group, ms in core.execute(select(sub.c.key, sub.c.ms)):
+            reads.setdefault(group, []).append(int(ms or 0))
+        medians = {group: median(values) for group, values in reads.items()}
+    return {
+        r[0]: (int(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5] or 0), medians.get(r[0]))
+        for r in rows
+    }
+
+
+def _float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def active_rep_counts(session: Session, *, org_id: int) -> dict[str, int]:
+    """{team: active reps}."""
+    query = (
+        select(Rep.team, func.count(Rep.id))
+        .where(Rep.org_id == org_id, Rep.active.is_(True))
+        .group_by(Rep.team)
+    )
+    return {r[0]: int(r[1]) for r in session.execute(query)}
+
+
+def rep_activity(
+    session: Session, *, org_id: int, post_ids: Sequence[int]
+) -> dict[int, tuple[int, int, int, int]]:
+    """{rep id: (copies posted, views, unique viewers, read ms)} over `post_ids`."""
+    if not post_ids:
+        return {}
+    posted = select(Copy.rep_id, func.count(Copy.posted_at)).where(
+        Copy.org_id == org_id, Copy.post_id.in_(list(post_ids))
+    )
+    views = select(
+        PostRep.rep_id,
+        func.sum(PostRep.views),
+        func.sum(PostRep.viewers),  # per post, summed: a reader of two posts counts twice
+        func.coalesce(func.sum(PostRep.read_ms), 0),
+    ).where(PostRep.org_id == org_id, PostRep.post_id.in_(list(post_ids)))
+    core = session.connection()
+    found: dict[int, tuple[int, int, int, int]] = {}
+    for rep_id, count in core.execute(posted.group_by(Copy.rep_id)):
+        found[rep_id] = (int(count), 0, 0, 0)
+    for rep_id, count, unique, ms in core.execute(views.group_by(PostRep.rep_id)):
+        found[rep_id] = (found.get(rep_id, (0,))[0], int(count), int(unique), int(ms))
+    return found
+
+
+def search_viewers(
+    session: Session,
+    *,
+    org_id: int,
+    q: str = "",
+    tags: Sequence[str] = (),
+    seen_since: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Viewer], int]:
+    """A page of viewers, most recently seen first, and how many match in all.
+
+    `q` matches the label a rep gave, or the viewer's number; every tag in `tags` must be
+    present."""
+    query = select(Viewer).where(Viewer.org_id == org_id)
+    text = q.strip()
+    if text:
+        like = f"%{text.replace('%', '').replace('_', '')}%"
+        number = int(text.lstrip("#")) if text.lstrip("#").isdigit() else -1
+        query = query.where(or_(Viewer.label.ilike(like), Viewer.id == number))
+    for tag in tags:
+        query = query.where(
+            Viewer.id.in_(
+                select(ViewerTag.viewer_id).where(ViewerTag.org_id == org_id, ViewerTag.tag == tag)
+            )
+        )
+    if seen_since is not None:
+        query = query.where(Viewer.last_seen_at >= seen_since)
+    order = (Viewer.last_seen_at.desc().nulls_last(), Viewer.id.desc())
+    # The count rides along as a window over the same pass: a tag filter's joins run once.
+    rows = session.execute(
+        query.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset)
+    ).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    total = session.scalar(select(func.count()).select_from(query.subquery())) if offset else 0
+    return [], int(total or 0)
+
+
+def tags_of(session: Session, *, org_id: int, viewer_ids: Sequence[int]) -> list[ViewerTag]:
+    if not viewer_ids:
+        return []
+    query = select(ViewerTag).where(
+        ViewerTag.org_id == org_id, ViewerTag.viewer_id.in_(list(viewer_ids))
+    )
+    return list(session.scalars(query.order_by(ViewerTag.viewer_id, ViewerTag.kind, ViewerTag.tag)))
+
+
+def tag_names(session: Session, *, org_id: int) -> list[str]:
+    query = select(ViewerTag.tag).where(ViewerTag.org_id == org_id).distinct()
+    return sorted(session.scalars(query))
+
+
+def timeline(session: Session, *, org_id: int, viewer_id: int) -> list[Any]:
+    """Every page view of the viewer, newest first, with the post's title and the rep."""
+    query = (
+        select(
+            PageView.id,
+            PageView.post_id,
+            Post.title,
+            PageView.rep_id,
+            Rep.name.label("rep_name"),
+            PageView.parent_viewer_id,
+            PageView.channel,
+            PageView.opened_at,
+            READ_MS.label("read_ms"),
+            PageView.max_scroll,
+        )
+        .join(Post, and_(Post.id == PageView.post_id, Post.org_id == org_id))
+        .join(Rep, and_(Rep.id == PageView.rep_id, Rep.org_id == org_id))
+        .where(PageView.org_id == org_id, PageView.viewer_id == viewer_id)
+        .order_by(PageView.opened_at.desc(), PageView.id.desc())
+    )
+    return list(session.execute(query))
+
+
+def get_viewer(session: Session, *, org_id: int, viewer_id: int) -> Viewer | None:
+    return session.scalar(select(Viewer).where(Viewer.org_id == org_id, Viewer.id == viewer_id))

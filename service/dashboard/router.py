@@ -1,0 +1,184 @@
+"""Dashboard API: JSON behind every page, and a CSV of every table. Staff of the
+organisation only; ids of another organisation's posts or viewers are 404."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+
+from service.dashboard import export, service, viewers
+from service.dashboard import repository as dash_repository
+from service.dashboard.schemas import (
+    Campaign,
+    Leaderboard,
+    PostDashboard,
+    ViewerPage,
+    ViewerRow,
+    ViewerTimeline,
+)
+from service.deps import CurrentStaff, PostDep, SessionDep
+from service.errors import Forbidden, NotFound
+from service.models import Role, Staff
+from service.models.tracking import Viewer
+from service.web import CHINA
+
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+DASHBOARD_ROLES = {Role.ADMIN, Role.EDITOR, Role.MANAGER}
+
+
+def require_dashboard(staff: CurrentStaff) -> Staff:
+    if staff.role not in DASHBOARD_ROLES:
+        raise Forbidden("only managers, editors and admins see the dashboard")
+    return staff
+
+
+DashboardStaff = Annotated[Staff, Depends(require_dashboard)]
+
+
+def get_viewer(viewer_id: int, staff: DashboardStaff, session: SessionDep) -> Viewer:
+    viewer = dash_repository.get_viewer(session, org_id=staff.org_id, viewer_id=viewer_id)
+    if viewer is None:
+        raise NotFound(f"no viewer {viewer_id}", code="viewer_not_found")
+    return viewer
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+
+
+def day_start(day: date | None) -> datetime | None:
+    """Days are China days: a manager's "11月30日" starts at midnight in Beijing. In UTC,
+    because SQLite compares the stored (UTC) times as text."""
+    return None if day is None else datetime.combine(day, time(), tzinfo=CHINA).astimezone(UTC)
+
+
+def period(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """`until` is inclusive: the whole of that day counts."""
+    return day_start(since), day_start(until + timedelta(days=1) if until else None)
+
+
+Since = Annotated[date | None, Query(description="first day (China time), YYYY-MM-DD")]
+Until = Annotated[date | None, Query(description="last day, inclusive")]
+Team = Annotated[str | None, Query(max_length=100)]
+Tags = Annotated[list[str], Query(alias="tag", max_length=10)]
+Days = Annotated[int | None, Query(description="seen in the last N days")]
+Sort = Annotated[str, Query(description="execution | views | engaged")]
+
+
+def _campaign(
+    staff: Staff, session: SessionDep, since: Since, until: Until, team: Team
+) -> Campaign:
+    start, end = period(since, until)
+    return service.campaign(session, org_id=staff.org_id, since=start, until=end, team=team)
+
+
+@router.get("/campaign")
+def campaign(
+    staff: DashboardStaff,
+    session: SessionDep,
+    since: Since = None,
+    until: Until = None,
+    team: Team = None,
+) -> Campaign:
+    """Published posts of the period with their funnels (`team`: that team's reps only)."""
+    return _campaign(staff, session, since, until, team)
+
+
+@router.get("/campaign.csv", response_class=Response)
+def campaign_csv(
+    staff: DashboardStaff,
+    session: SessionDep,
+    since: Since = None,
+    until: Until = None,
+    team: Team = None,
+) -> Response:
+    return export.campaign(_campaign(staff, session, since, until, team))
+
+
+@router.get("/posts/{post_id}")
+def post_detail(staff: DashboardStaff, post: PostDep, session: SessionDep) -> PostDashboard:
+    return service.post(session, post)[0]
+
+
+@router.get("/posts/{post_id}/reps.csv", response_class=Response)
+def post_reps_csv(staff: DashboardStaff, post: PostDep, session: SessionDep) -> Response:
+    return export.rep_table(service.post(session, post)[0])
+
+
+@router.get("/viewers")
+def viewer_list(
+    staff: DashboardStaff,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    tags: Tags = [],  # noqa: B006
+    days: Days = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ViewerPage:
+    return viewers.page(
+        session, org_id=staff.org_id, q=q, tags=tags, days=days, offset=offset, limit=limit
+    )
+
+
+@router.get("/viewers/{viewer_id}")
+def viewer_detail(staff: DashboardStaff, viewer: ViewerDep, session: SessionDep) -> ViewerTimeline:
+    return viewers.timeline(session, viewer)
+
+
+@router.get("/segments")
+def segment(
+    staff: DashboardStaff,
+    session: SessionDep,
+    tags: Tags = [],  # noqa: B006
+    days: Days = None,
+) -> list[ViewerRow]:
+    """Viewers with every one of `tag` (repeat it), seen in the last `days`."""
+    return viewers.segment(session, org_id=staff.org_id, tags=tags, days=days)
+
+
+@router.get("/segments.csv", response_class=Response)
+def segment_csv(
+    staff: DashboardStaff,
+    session: SessionDep,
+    tags: Tags = [],  # noqa: B006
+    days: Days = None,
+) -> Response:
+    found = viewers.segment(session, org_id=staff.org_id, tags=tags, days=days)
+    name = "+".join(tags) + (f"-{days}天" if days else "")
+    return export.viewers(found, filename=f"读者-{name}.csv")
+
+
+def _leaders(
+    staff: Staff, session: SessionDep, since: Since, until: Until, sort: str
+) -> Leaderboard:
+    start, end = period(since, until)
+    return service.leaderboard(session, org_id=staff.org_id, since=start, until=end, sort=sort)
+
+
+@router.get("/leaderboard")
+def leaderboard(
+    staff: DashboardStaff,
+    session: SessionDep,
+    since: Since = None,
+    until: Until = None,
+    sort: Sort = "execution",
+) -> Leaderboard:
+    return _leaders(staff, session, since, until, sort)
+
+
+@router.get("/leaderboard/{table}.csv", response_class=Response)
+def leaderboard_csv(
+    table: str,
+    staff: DashboardStaff,
+    session: SessionDep,
+    since: Since = None,
+    until: Until = None,
+    sort: Sort = "execution",
+) -> Response:
+    board = _leaders(staff, session, since, until, sort)
+    if table not in {"reps", "teams"}:
+        raise NotFound("export reps.csv or teams.csv", code="not_found")
+    rows = board.reps if table == "reps" else board.teams
+    return export.leaders(rows, filename=f"leaderboard-{table}.csv")
