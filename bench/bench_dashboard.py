@@ -306,7 +306,7 @@ def check(response: object) -> None:
 NOTES = """\
 How the pages stay fast (`service/dashboard/`):
 
-- **Roll-up tables** (`service/models/rollup.py`, migration `0005_dashboard_rollups`), rebuilt per post from
+- **Roll-up tables** (`models/rollup.py`, migration `0005_dashboard_rollups`), rebuilt per post from
   its page views by `rollup.refresh_post` (set-based `INSERT … SELECT`, the same SQL on SQLite
   and PostgreSQL): `dash_post_viewers` (one row per viewer of the post: views, read time,
   deepest scroll, first view's rep and sender, and the re-share tree's `direct`/`downstream`

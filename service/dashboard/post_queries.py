@@ -1,4 +1,4 @@
-"""SQL for one post's dashboard, over its roll-up (service/models/rollup.py): a post with 100,000 page
+"""SQL for one post's dashboard, over its roll-up (models/rollup.py): a post with 100,000 page
 views reads its viewers' narrow rows once and otherwise a few hundred rows."""
 
 from __future__ import annotations

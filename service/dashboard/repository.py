@@ -1,6 +1,6 @@
 """SQL for the dashboard; every function is scoped to one organisation (a required argument).
 
-Reading figures come from the roll-up (service/models/rollup.py), whose read time of a page view is
+Reading figures come from the roll-up (models/rollup.py), whose read time of a page view is
 `COALESCE(engaged_ms, visible_ms)`, the measure the tag job uses, so the funnel's 细读/深读
 counts agree with the tags a viewer gets.
 """

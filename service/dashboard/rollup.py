@@ -1,4 +1,4 @@
-"""Rebuild a post's roll-up (service/models/rollup.py) from its page views: set-based SQL, the same on
+"""Rebuild a post's roll-up (models/rollup.py) from its page views: set-based SQL, the same on
 SQLite and PostgreSQL (only the JSON function's name differs), plus the re-share tree's
 counts and per-rep medians worked out in Python.
 
