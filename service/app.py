@@ -29,10 +29,11 @@ from service.posts.router import router as posts_router
 from service.reps.pages import router as reps_pages
 from service.reps.router import router as reps_router
 from service.runtime import Runtime
+from service.security import LoginThrottle
 from service.settings import Settings
 from service.tracking.pages import router as tracking_pages
 from service.tracking.router import router as tracking_router
-from service.web import install_page_handlers
+from service.web import PageSecurityHeaders, install_page_handlers, throttle_logins
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 95 * 1024 * 1024  # nine 10 MB images plus the form's text
@@ -77,16 +78,25 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         yield
         runtime.engine.dispose()
 
+    production = runtime.settings.env == "production"
     app = FastAPI(
         title="momentcast",
         version="0.1.0",
         lifespan=lifespan,
         description="Every rep gets their own copy of every Moments post.",
+        # The interactive docs load their scripts from a CDN and describe every endpoint:
+        # not served in production.
+        docs_url=None if production else "/docs",
+        redoc_url=None if production else "/redoc",
+        openapi_url=None if production else "/openapi.json",
     )
     app.state.runtime = runtime
     install_error_handlers(app)
     install_page_handlers(app)
+    app.state.login_throttle = LoginThrottle()
+    app.middleware("http")(throttle_logins)  # inside guard, so its 429s get the headers too
     app.middleware("http")(guard)
+    app.add_middleware(PageSecurityHeaders, https=runtime.settings.base_url.startswith("https://"))
     for router in (
         auth_router,
         staff_router,

@@ -10,7 +10,10 @@
     ├── PayloadTooLarge   413
     ├── Unprocessable     422
     └── ServiceUnavailable 503
-VariationError (bad input the engines refused) also becomes 422 with its own message.
+VariationError (bad input the engines refused) also becomes 422 with its own message, and so
+do inputs that only fail deep inside a library: a value the database cannot store
+(`DataError`: NUL characters, out-of-range numbers), text with lone surrogates
+(`UnicodeEncodeError`) and JSON nested past the parser's recursion limit (`RecursionError`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from variation import VariationError
@@ -75,7 +79,15 @@ class ServiceUnavailable(AppError):
 
 def error_response(status_code: int, code: str, detail: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
-    return JSONResponse({"error": code, "detail": detail}, status_code=status_code, headers=headers)
+    return JSONResponse(
+        {"error": code, "detail": printable(detail)}, status_code=status_code, headers=headers
+    )
+
+
+def printable(text: str) -> str:
+    """`text` encodable as UTF-8: a detail quoting a lone surrogate the client sent would
+    otherwise fail to serialise and turn a 422 into a 500."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -98,6 +110,22 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, code, str(exc.detail))
 
 
+async def _data_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DataError)
+    reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "invalid value"
+    return error_response(422, "invalid_input", f"a value cannot be stored: {reason}")
+
+
+async def _unencodable(_request: Request, exc: Exception) -> JSONResponse:
+    return error_response(
+        422, "invalid_input", "the text contains characters that are not valid Unicode"
+    )
+
+
+async def _too_deep(_request: Request, exc: Exception) -> JSONResponse:
+    return error_response(422, "invalid_input", "the input is nested too deeply")
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error", exc_info=exc)
     return error_response(
@@ -117,4 +145,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(VariationError, _variation_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DataError, _data_error)
+    app.add_exception_handler(UnicodeEncodeError, _unencodable)
+    app.add_exception_handler(RecursionError, _too_deep)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,4 +1,5 @@
-"""Passwords (argon2), staff bearer tokens and revocable rep-link tokens (itsdangerous).
+"""Passwords (argon2), login throttling, staff bearer tokens and revocable rep-link tokens
+(itsdangerous).
 
 A staff token carries the staff id and expires. A rep token carries (org id, rep id, link
 nonce); the nonce is stored on the rep, so rotating it revokes every earlier link.
@@ -8,6 +9,9 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import sha256
 
@@ -27,6 +31,52 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+class LoginThrottle:
+    """Failed logins counted per e-mail and per client address over a sliding window; past
+    either limit, further attempts wait until the oldest failure leaves the window.
+
+    Per e-mail stops password guessing against one account from many addresses; per address
+    stops one client spraying many accounts. In-process (one per app): with several API
+    processes the effective limit is multiplied by their number."""
+
+    def __init__(
+        self,
+        *,
+        per_email: int = 10,
+        per_address: int = 100,
+        window_seconds: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._limits = {"email": per_email, "address": per_address}
+        self._window = window_seconds
+        self._clock = clock
+        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+
+    def retry_after(self, *, email: str, address: str) -> int:
+        """Seconds to wait before this attempt may be checked; 0 when it may go ahead."""
+        now = self._clock()
+        waits = [0.0]
+        for kind, key in (("email", email.strip().lower()), ("address", address)):
+            failures = self._recent((kind, key), now)
+            if len(failures) >= self._limits[kind]:
+                waits.append(failures[0] + self._window - now)
+        return int(max(waits) + 0.999)
+
+    def failed(self, *, email: str, address: str) -> None:
+        now = self._clock()
+        for key in (("email", email.strip().lower()), ("address", address)):
+            self._recent(key, now).append(now)
+
+    def succeeded(self, *, email: str) -> None:
+        self._failures.pop(("email", email.strip().lower()), None)
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        failures = self._failures[key]
+        while failures and failures[0] <= now - self._window:
+            failures.popleft()
+        return failures
 
 
 def new_nonce() -> str:

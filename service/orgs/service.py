@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import secrets
+from functools import cache
 
 from sqlalchemy.orm import Session
 
@@ -42,6 +44,13 @@ def create_staff(session: Session, *, org_id: int, email: str, password: str, ro
 def authenticate(session: Session, *, email: str, password: str) -> Staff:
     """The staff member with these credentials; one message for every failure."""
     staff = repository.find_staff_by_email(session, email.strip().lower())
-    if staff is None or not verify_password(staff.password_hash, password):
+    # An unknown e-mail costs one hash check too, so the time taken does not tell who exists.
+    stored = staff.password_hash if staff is not None else _unknown_staff_hash()
+    if not verify_password(stored, password) or staff is None:
         raise Unauthorized("wrong e-mail or password", code="bad_credentials")
     return staff
+
+
+@cache
+def _unknown_staff_hash() -> str:
+    return hash_password(secrets.token_hex(16))

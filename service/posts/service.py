@@ -21,7 +21,12 @@ from service.posts.schemas import (
     PostRead,
 )
 from service.storage import Storage
+from service.uploads import check_text
 from variation import VariationError
+
+# Narrower than this, the image engine finds no copy that clears the master's hashes, so a
+# post would upload fine and then fail for every rep (a 1×60000 strip did).
+MIN_IMAGE_SIDE = 8
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,14 @@ def create(
 ) -> Post:
     """A draft post with normalised (metadata-free) copies of its images."""
     title, text = data.title.strip(), data.text.strip("\n")
+    for value, what in [
+        (title, "the title"),
+        (text, "the text"),
+        (data.article or "", "the article"),
+    ]:
+        check_text(value, what=what)
+    for term in data.protected:
+        check_text(term, what="a protected term")
     _check_fields(title, text, len(uploads))
     masters = [_normalise(number, upload) for number, upload in enumerate(uploads, start=1)]
     protected = list(dict.fromkeys(term.strip() for term in data.protected if term.strip()))
@@ -88,11 +101,18 @@ def _check_fields(title: str, text: str, image_count: int) -> None:
 
 def _normalise(number: int, upload: Upload) -> engines.Master:
     try:
-        return engines.normalise_master(upload.data)
+        master = engines.normalise_master(upload.data)
     except VariationError as exc:
         raise Unprocessable(
             f"image {number} ({upload.filename}): {exc}", code="invalid_image"
         ) from None
+    if min(master.width, master.height) < MIN_IMAGE_SIDE:
+        raise Unprocessable(
+            f"image {number} ({upload.filename}) is {master.width}×{master.height} pixels; "
+            f"each side needs at least {MIN_IMAGE_SIDE}",
+            code="image_too_narrow",
+        )
+    return master
 
 
 def to_read(post: Post) -> PostRead:

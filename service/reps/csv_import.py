@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from service.errors import Unprocessable
 from service.reps.schemas import RepCreate
+from service.uploads import forbidden_character
 
 # Header aliases: English as documented, plus what a Chinese spreadsheet usually says.
 HEADERS = {
@@ -43,21 +44,26 @@ def decode(data: bytes) -> str:
 
 
 def parse_reps_csv(data: bytes) -> list[RepCreate]:
-    """Every row as a RepCreate; any bad row fails the whole file, naming its line."""
-    reader = csv.reader(io.StringIO(decode(data)))
-    header = next(reader, None)
-    if header is None:
+    """Every row as a RepCreate; any bad row fails the whole file, naming its line.
+
+    Rows repeated exactly (a paste done twice) count once."""
+    try:
+        lines = list(csv.reader(io.StringIO(decode(data))))
+    except csv.Error as exc:  # e.g. a field over csv.field_size_limit()
+        raise Unprocessable(f"the CSV file cannot be read: {exc}", code="invalid_csv") from None
+    if not lines:
         raise Unprocessable("the CSV file is empty", code="invalid_csv")
-    columns = [HEADERS.get(name.strip().lower()) for name in header]
+    columns = [HEADERS.get(name.strip().lower()) for name in lines[0]]
     if "name" not in columns:
         raise Unprocessable(
             "the CSV needs a 'name' column (name, team, phone, external_id)", code="invalid_csv"
         )
-    rows = [
+    parsed = [
         _row(columns, values, line)
-        for line, values in enumerate(reader, start=2)
+        for line, values in enumerate(lines[1:], start=2)
         if any(value.strip() for value in values)
     ]
+    rows = list({tuple(row.model_dump().items()): row for row in parsed}.values())
     if not rows:
         raise Unprocessable("the CSV file has no reps", code="invalid_csv")
     if len(rows) > MAX_ROWS:
@@ -67,6 +73,11 @@ def parse_reps_csv(data: bytes) -> list[RepCreate]:
 
 def _row(columns: list[str | None], values: list[str], line: int) -> RepCreate:
     fields = {column: value for column, value in zip(columns, values, strict=False) if column}
+    for column, value in fields.items():
+        if bad := forbidden_character(value):
+            raise Unprocessable(
+                f"line {line}: {column} contains the control character {bad}", code="invalid_csv"
+            )
     try:
         return RepCreate(**fields)
     except ValidationError as exc:

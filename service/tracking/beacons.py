@@ -40,7 +40,7 @@ def parse(body: bytes) -> Beacon:
         raise Unprocessable(f"the beacon is over {MAX_BODY_BYTES} bytes", code="beacon_too_large")
     try:
         data = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise Unprocessable("the beacon is not JSON", code="invalid_beacon") from None
     if not isinstance(data, dict):
         raise Unprocessable("the beacon must be a JSON object", code="invalid_beacon")
