@@ -21,7 +21,12 @@ from service.copies.router import router as copies_router
 from service.dashboard.pages import router as dashboard_pages
 from service.dashboard.router import router as dashboard_router
 from service.deps import RuntimeDep
-from service.errors import ServiceUnavailable, error_response, install_error_handlers
+from service.errors import (
+    ERROR_RESPONSES,
+    ServiceUnavailable,
+    error_response,
+    install_error_handlers,
+)
 from service.orgs.router import router as staff_router
 from service.plans.router import router as plans_router
 from service.posts.pages import router as posts_pages
@@ -113,7 +118,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         tracking_router,
         tracking_pages,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["health"])
     app.add_api_route("/", lambda: RedirectResponse("/admin"), include_in_schema=False)

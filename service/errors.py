@@ -13,16 +13,19 @@
 VariationError (bad input the engines refused) also becomes 422 with its own message, and so
 do inputs that only fail deep inside a library: a value the database cannot store
 (`DataError`: NUL characters, out-of-range numbers), text with lone surrogates
-(`UnicodeEncodeError`) and JSON nested past the parser's recursion limit (`RecursionError`).
+(`UnicodeEncodeError`), JSON nested past the parser's recursion limit (`RecursionError`) and
+integers beyond 64 bits on SQLite (`OverflowError`).
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -77,6 +80,31 @@ class ServiceUnavailable(AppError):
     status_code, code = 503, "unavailable"
 
 
+class ErrorRead(BaseModel):
+    """Every error's body: a stable code for programs and a sentence for people."""
+
+    error: str
+    detail: str
+
+
+# Declared on every route, so the OpenAPI spec says what clients really receive.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorRead, "description": description}
+    for status, description in [
+        (400, "Bad request"),
+        (401, "Not logged in, or the token is not valid"),
+        (403, "Not allowed for this role, or the CSRF token is missing"),
+        (404, "Not found in the caller's organisation"),
+        (409, "Conflicts with what exists"),
+        (410, "A link that was replaced"),
+        (413, "Too large"),
+        (422, "Invalid input"),
+        (429, "Too many requests"),
+        (503, "Database not available"),
+    ]
+}
+
+
 def error_response(status_code: int, code: str, detail: str) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
     return JSONResponse(
@@ -122,6 +150,12 @@ async def _unencodable(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+    # SQLite's driver raises this for an integer beyond 64 bits (an id in a path, say);
+    # PostgreSQL's shows up as DataError above.
+    return error_response(422, "invalid_input", "a number is out of range")
+
+
 async def _too_deep(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_input", "the input is nested too deeply")
 
@@ -148,4 +182,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(UnicodeEncodeError, _unencodable)
     app.add_exception_handler(RecursionError, _too_deep)
+    app.add_exception_handler(OverflowError, _out_of_range)
     app.add_exception_handler(Exception, _unexpected)
