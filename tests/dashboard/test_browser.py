@@ -4,15 +4,12 @@ the page's live part without a reload. Screenshots go to docs/screenshots/3x-*.p
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from service.dashboard import rollup
 from service.db import unit_of_work
@@ -20,11 +17,11 @@ from service.models import Role, utcnow
 from service.models.tracking import PageView
 from service.orgs import service as orgs_service
 from service.runtime import Runtime
-from service.settings import Settings
 from tests.dashboard.conftest import dashboard_app
 from tests.dashboard.seed import Scenario, seed
+from tests.live import served
 from tests.service.conftest import PASSWORD
-from tests.service.test_browser import CHROMIUM, LAUNCH_ARGS, free_port, sync_playwright
+from tests.service.test_browser import CHROMIUM, LAUNCH_ARGS, sync_playwright
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 EMAIL = "manager@dashboard.test"
@@ -32,29 +29,12 @@ EMAIL = "manager@dashboard.test"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtime]]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    runtime = Runtime.build(
-        Settings(
-            env="test",
-            data_dir=tmp_path_factory.mktemp("dashboard-browser"),
-            secret_key="dashboard-browser-key",
-            base_url=base,
-        )
-    )
-    runtime.migrate()
-    uv = uvicorn.Server(
-        uvicorn.Config(dashboard_app(runtime), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "uvicorn did not start"
-    yield base, runtime
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served(
+        dashboard_app,
+        tmp_path_factory.mktemp("dashboard-browser"),
+        secret_key="dashboard-browser-key",
+    ) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ momentcast's HMAC signature, and a real SMTP server (aiosmtpd) that keeps what i
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 from aiosmtpd.controller import Controller
 
 from service.plans.notifiers import sign_webhook
+from tests.live import free_port
 
 WECOM_TEXT_LIMIT = 2048
 WECOM_MARKDOWN_LIMIT = 4096
@@ -150,10 +150,7 @@ class _Inbox:
 @contextmanager
 def smtp_server() -> Iterator[tuple[str, list[EmailMessage]]]:
     inbox = _Inbox()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield f"smtp://127.0.0.1:{controller.port}", inbox.messages

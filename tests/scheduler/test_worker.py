@@ -8,7 +8,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,7 @@ from service.reps import service as reps_service
 from service.reps.schemas import RepCreate
 from service.runtime import Runtime
 from service.settings import Settings
+from tests.live import free_port
 from tests.service.conftest import jpeg_bytes, postgres_schema_url
 from tests.service.test_posts import upload
 from tests.tracking.conftest import REDIS_URL, redis_or_skip
@@ -250,12 +250,6 @@ def test_a_worker_killed_mid_fan_out_leaves_every_rep_exactly_one_copy(stack: St
         lambda: (p := stack.plan(post_id))["copies_ready"] == 200 and p, seconds=10, what="plan"
     )
     assert plan["reps"] == 200
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class OwnRedis:

@@ -7,15 +7,11 @@ Screenshots go to docs/screenshots/.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from service.app import create_app
 from service.db import unit_of_work
@@ -27,7 +23,7 @@ from service.posts.schemas import PostCreate
 from service.reps import service as reps_service
 from service.reps.schemas import RepCreate
 from service.runtime import Runtime
-from service.settings import Settings
+from tests.live import served
 from tests.service.conftest import IN_CI, PASSWORD, jpeg_bytes
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -66,39 +62,14 @@ if not CHROMIUM.exists():
 sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtime]]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    runtime = Runtime.build(
-        Settings(
-            env="test",
-            data_dir=tmp_path_factory.mktemp("browser"),
-            secret_key="browser-test-key",
-            base_url=base,
-        )
-    )
-    runtime.migrate()
-    uv = uvicorn.Server(
-        uvicorn.Config(
-            create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "uvicorn did not start"
-    yield base, runtime
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served(
+        lambda runtime: create_app(runtime=runtime),
+        tmp_path_factory.mktemp("browser"),
+        secret_key="browser-test-key",
+    ) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import random
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from service.app import create_app
 from service.db import unit_of_work
@@ -30,14 +28,14 @@ from service.posts.schemas import PostCreate
 from service.reps import service as reps_service
 from service.reps.schemas import RepCreate
 from service.runtime import Runtime
-from service.settings import Settings
 from service.tracking import consumer
 from service.tracking.events import open_store
 from service.tracking.links import ShareLink, share_path, signer_for
 
 # Same browser, flags and skip-or-fail rule as the service's browser tests (importing the
 # module applies its Chromium check here too).
-from tests.service.test_browser import CHROMIUM, LAUNCH_ARGS, free_port, sync_playwright
+from tests.live import served
+from tests.service.test_browser import CHROMIUM, LAUNCH_ARGS, sync_playwright
 from tests.tracking.conftest import PHONE_UA
 
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -56,32 +54,13 @@ LONG_ARTICLE = "\n\n".join(
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtime]]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    runtime = Runtime.build(
-        Settings(
-            env="test",
-            data_dir=tmp_path_factory.mktemp("tracker-browser"),
-            secret_key="tracker-browser-key",
-            base_url=base,
-            tracking_clock_margin_seconds=3600,  # the page's clock is fake and runs ahead
-        )
-    )
-    runtime.migrate()
-    uv = uvicorn.Server(
-        uvicorn.Config(
-            create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
-        )
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert uv.started, "uvicorn did not start"
-    yield base, runtime
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with served(
+        lambda runtime: create_app(runtime=runtime),
+        tmp_path_factory.mktemp("tracker-browser"),
+        secret_key="tracker-browser-key",
+        tracking_clock_margin_seconds=3600,  # the page's clock is fake and runs ahead
+    ) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

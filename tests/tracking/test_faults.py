@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,16 +31,11 @@ from service.settings import Settings
 from service.tracking import consumer
 from service.tracking.events import open_store
 from service.tracking.links import ShareLink, share_path, signer_for
+from tests.live import free_port
 from tests.tracking.conftest import PHONE_UA, REDIS_URL, TOKEN_RE, redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONES, ROUNDS = 12, 8
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Server:
