@@ -6,13 +6,14 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from service.app import create_app
 from service.runtime import Runtime
 from service.settings import Settings
 
@@ -24,11 +25,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(
-    make_app: Callable[[Runtime], Any], data_dir: Path, **settings: Any
-) -> Iterator[tuple[str, Runtime]]:
-    """(base URL, runtime) of `make_app(runtime)` served on a free port, on a fresh SQLite
-    database under `data_dir`; `settings` override the test defaults."""
+def served(data_dir: Path, **settings: Any) -> Iterator[tuple[str, Runtime]]:
+    """(base URL, runtime) of the app served on a free port, on a fresh SQLite database under
+    `data_dir`; `settings` override the test defaults."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     runtime = Runtime.build(
@@ -36,7 +35,9 @@ def served(
     )
     runtime.migrate()
     server = uvicorn.Server(
-        uvicorn.Config(make_app(runtime), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(
+            create_app(runtime=runtime), host="127.0.0.1", port=port, log_level="warning"
+        )
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -17,7 +17,6 @@ from service.models import Role, utcnow
 from service.models.tracking import PageView
 from service.orgs import service as orgs_service
 from service.runtime import Runtime
-from tests.dashboard.conftest import dashboard_app
 from tests.dashboard.seed import Scenario, seed
 from tests.live import served
 from tests.service.conftest import PASSWORD
@@ -30,7 +29,6 @@ EMAIL = "manager@dashboard.test"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtime]]:
     with served(
-        dashboard_app,
         tmp_path_factory.mktemp("dashboard-browser"),
         secret_key="dashboard-browser-key",
     ) as live:

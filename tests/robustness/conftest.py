@@ -15,8 +15,8 @@ from service.app import create_app
 from service.db import unit_of_work
 from service.models import Copy, Plan, Post, PostImage, Rep
 from service.runtime import Runtime
-from service.settings import Settings
 from tests.service import conftest as service_fixtures
+from tests.service.conftest import migrated_runtime
 from tests.tracking import conftest as tracking_fixtures
 
 add_reps = service_fixtures.add_reps
@@ -31,17 +31,9 @@ viewer = tracking_fixtures.viewer
 
 @pytest.fixture(scope="session")
 def runtime(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    settings = Settings(
-        env="test",
-        data_dir=tmp_path_factory.mktemp("robustness"),
-        database_url=database_url,
-        secret_key="robustness-test-key",
-        base_url="http://testserver",
-    )
-    built = Runtime.build(settings)
-    built.migrate()
-    yield built
-    built.engine.dispose()
+    data_dir = tmp_path_factory.mktemp("robustness")
+    with migrated_runtime(database_url, data_dir, secret_key="robustness-test-key") as built:
+        yield built
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,19 +78,29 @@ def database_url(
         yield from postgres_schema_url(f"mc_test_{uuid.uuid4().hex[:12]}")
 
 
+@contextmanager
+def migrated_runtime(database_url: str, data_dir: Path, **settings: Any) -> Iterator[Runtime]:
+    """A Runtime on `database_url`, migrated, disposed of afterwards; `settings` override the
+    test defaults (each suite uses its own secret key, some a setting of their own)."""
+    defaults: dict[str, Any] = {
+        "env": "test",
+        "data_dir": data_dir,
+        "database_url": database_url,
+        "secret_key": "test-secret-key",
+        "base_url": "http://testserver",
+    }
+    built = Runtime.build(Settings(**(defaults | settings)))
+    built.migrate()
+    try:
+        yield built
+    finally:
+        built.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def runtime(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    settings = Settings(
-        env="test",
-        data_dir=tmp_path_factory.mktemp("data"),
-        database_url=database_url,
-        secret_key="test-secret-key",
-        base_url="http://testserver",
-    )
-    built = Runtime.build(settings)
-    built.migrate()
-    yield built
-    built.engine.dispose()
+    with migrated_runtime(database_url, tmp_path_factory.mktemp("data")) as built:
+        yield built
 
 
 @pytest.fixture(scope="session")

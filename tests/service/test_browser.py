@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 
-from service.app import create_app
 from service.db import unit_of_work
 from service.models import Copy, Rep, Role
 from service.orgs import service as orgs_service
@@ -65,7 +64,6 @@ sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtime]]:
     with served(
-        lambda runtime: create_app(runtime=runtime),
         tmp_path_factory.mktemp("browser"),
         secret_key="browser-test-key",
     ) as live:

@@ -23,14 +23,13 @@ from service.plans import service as plans_service
 from service.posts import service as posts_service
 from service.posts.schemas import PostCreate
 from service.runtime import Runtime
-from service.settings import Settings
 from service.tracking import consumer
 from service.tracking.events import EventStore, Journal, RedisStream
 from service.tracking.links import ShareLink, share_path, signer_for
 from service.tracking.ratelimit import TokenBuckets
 from service.tracking.router import Gate
 from tests.service import conftest as service_fixtures
-from tests.service.conftest import IN_CI, Org, jpeg_bytes
+from tests.service.conftest import IN_CI, Org, jpeg_bytes, migrated_runtime
 
 # The service tests' fixtures, shared: SQLite and PostgreSQL, organisations, reps.
 add_reps = service_fixtures.add_reps
@@ -57,19 +56,14 @@ CHILD_RE = re.compile(r'data-child="([^"]+)"')
 
 @pytest.fixture(scope="session")
 def runtime(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    settings = Settings(
-        env="test",
-        data_dir=tmp_path_factory.mktemp("tracking"),
-        database_url=database_url,
+    with migrated_runtime(
+        database_url,
+        tmp_path_factory.mktemp("tracking"),
         secret_key="tracking-test-key",
-        base_url="http://testserver",
         # Tests send totals at once; the clamp has its own test with a tight margin.
         tracking_clock_margin_seconds=3600,
-    )
-    built = Runtime.build(settings)
-    built.migrate()
-    yield built
-    built.engine.dispose()
+    ) as built:
+        yield built
 
 
 @pytest.fixture(scope="session")

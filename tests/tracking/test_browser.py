@@ -17,7 +17,6 @@ from typing import Any
 import httpx
 import pytest
 
-from service.app import create_app
 from service.db import unit_of_work
 from service.models import Rep
 from service.models.tracking import PageView
@@ -55,7 +54,6 @@ LONG_ARTICLE = "\n\n".join(
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Runtime]]:
     with served(
-        lambda runtime: create_app(runtime=runtime),
         tmp_path_factory.mktemp("tracker-browser"),
         secret_key="tracker-browser-key",
         tracking_clock_margin_seconds=3600,  # the page's clock is fake and runs ahead
