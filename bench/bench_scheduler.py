@@ -185,17 +185,7 @@ def fan_out(tmp: Path) -> tuple[float, float, int]:
 
 
 def start_worker(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "MOMENTCAST_ENV": "test",
-        "MOMENTCAST_DATA_DIR": str(settings.data_dir),
-        "MOMENTCAST_DATABASE_URL": settings.database_url,
-        "MOMENTCAST_BROKER_URL": settings.broker_url,
-        "MOMENTCAST_SECRET_KEY": settings.secret_key,
-        "MOMENTCAST_SEND_TASKS": "true",
-        "MOMENTCAST_QUEUE_PREFIX": settings.queue_prefix,
-        "MOMENTCAST_IMAGE_THREADS": "1",
-    }
+    env = {**os.environ, **settings.environment()}  # sends tasks, one image thread
     command = [sys.executable, "-m", "celery", "--app", "scheduler", "worker", "--loglevel", "INFO"]
     command += ["--concurrency", str(ARGS.workers), "--without-gossip", "--without-mingle"]
     return subprocess.Popen(

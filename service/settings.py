@@ -82,6 +82,15 @@ class Settings(BaseSettings):
         _check_secret_key(self.secret_key, self.env)
         return self
 
+    def environment(self) -> dict[str, str]:
+        """These settings as MOMENTCAST_* variables: what a child process (a worker, beat, a
+        test's server) needs to run on exactly the same settings."""
+        return {
+            f"MOMENTCAST_{name.upper()}": str(value)
+            for name, value in self.model_dump().items()
+            if value is not None
+        }
+
     @property
     def sends_tasks(self) -> bool:
         return self.send_tasks if self.send_tasks is not None else self.env != "test"

@@ -82,14 +82,7 @@ WORKERS: tuple[tuple[str, list[str], dict[str, str]], ...] = (
 def start_workers(settings: Settings) -> list[subprocess.Popen[bytes]]:
     """Celery workers and beat on the same settings (the embedded broker is a SQLite file
     under the data directory): the production code path, with no server to install."""
-    env = {
-        **os.environ,
-        "MOMENTCAST_DATA_DIR": str(settings.data_dir),
-        "MOMENTCAST_DATABASE_URL": settings.database_url,
-        "MOMENTCAST_BROKER_URL": settings.broker_url,
-        "MOMENTCAST_BASE_URL": settings.base_url,
-        "MOMENTCAST_SEND_TASKS": "true",
-    }
+    env = {**os.environ, **settings.environment(), "MOMENTCAST_SEND_TASKS": "true"}
     log_dir = settings.data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     started = []

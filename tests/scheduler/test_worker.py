@@ -56,17 +56,10 @@ class Stack:
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def env(self, **extra: str) -> dict[str, str]:
-        s = self.settings
+        # The pool processes already use both cores: one image thread each.
         return {
             **os.environ,
-            "MOMENTCAST_ENV": "test",
-            "MOMENTCAST_DATA_DIR": str(s.data_dir),
-            "MOMENTCAST_DATABASE_URL": s.database_url,
-            "MOMENTCAST_BROKER_URL": s.broker_url,
-            "MOMENTCAST_SECRET_KEY": s.secret_key,
-            "MOMENTCAST_SEND_TASKS": "true",
-            "MOMENTCAST_QUEUE_PREFIX": s.queue_prefix,
-            "MOMENTCAST_FANOUT_CHUNK_SIZE": str(s.fanout_chunk_size),
+            **self.settings.environment(),
             "MOMENTCAST_IMAGE_THREADS": "1",
             **extra,
         }

@@ -51,17 +51,7 @@ class Server:
 
     def start(self) -> None:
         s = self.settings
-        env = {
-            **os.environ,
-            "MOMENTCAST_ENV": "test",
-            "MOMENTCAST_DATABASE_URL": s.database_url,
-            "MOMENTCAST_SECRET_KEY": s.secret_key,
-            "MOMENTCAST_EVENTS_URL": s.events_url,
-            "MOMENTCAST_EVENTS_STREAM": s.events_stream,
-            "MOMENTCAST_TRACKING_CLOCK_MARGIN_SECONDS": "3600",
-            "MOMENTCAST_TRACKING_IP_RATE": "100000",
-            "MOMENTCAST_TRACKING_IP_BURST": "100000",
-        }
+        env = {**os.environ, **s.environment()}
         command = [sys.executable, "-c", "from service.cli import main; main()", "run"]
         command += ["--no-demo", "--no-worker", "--port", str(self.port)]
         command += ["--data-dir", str(s.data_dir)]
@@ -92,17 +82,23 @@ class Server:
 def test_killing_the_api_mid_stream_loses_no_accepted_beacon(tmp_path: Path, events: str) -> None:
     if events == "redis":
         redis_or_skip()
+    port = free_port()
     settings = Settings(
         env="test",
         data_dir=tmp_path,
         secret_key="fault-test-key",
+        base_url=f"http://127.0.0.1:{port}",
         events_url=REDIS_URL if events == "redis" else "",
         events_stream=f"momentcast:faults:{uuid.uuid4().hex}",
+        # Phones here send totals faster than time passes, all from one address.
+        tracking_clock_margin_seconds=3600,
+        tracking_ip_rate=100_000,
+        tracking_ip_burst=100_000,
     )
     runtime = Runtime.build(settings)
     runtime.migrate()
     path = published_share_path(runtime)
-    server = Server(settings, free_port(), tmp_path / "server.log")
+    server = Server(settings, port, tmp_path / "server.log")
     server.start()
     accepted: dict[str, list[int]] = defaultdict(list)  # view token -> accepted totals (ms)
     refused = 0
