@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEV_SECRET_KEY = "momentcast-development-only-secret-change-me"
+MIN_SECRET_LENGTH = 32  # production keys: ~190 bits as token_urlsafe(32) prints them
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class Settings(BaseSettings):
             self.broker_url = f"sqla+sqlite:///{self.data_dir / 'broker.db'}"
         if self.base_url.endswith("/"):
             self.base_url = self.base_url.rstrip("/")
-        _check_secret_key(self.secret_key, self.env)
+        _check_secrets(self)
         return self
 
     def environment(self) -> dict[str, str]:
@@ -112,12 +113,32 @@ def _check_database_url(url: str) -> None:
         raise ValueError(f"MOMENTCAST_DATABASE_URL is not a database URL: {url!r}") from None
 
 
-def _check_secret_key(secret_key: str, env: str) -> None:
-    if secret_key != DEV_SECRET_KEY:
+def _check_secrets(settings: Settings) -> None:
+    """Refuse keys anyone could know or guess. Development keeps working out of the box with
+    the published key (and a loud warning); production refuses it, short keys and an unsigned
+    webhook, because each would let an outsider forge logins, rep links or reminders."""
+    generate = "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    if not settings.secret_key.strip():
+        raise ValueError(f"MOMENTCAST_SECRET_KEY is empty; {generate}")
+    if settings.env == "production":
+        if settings.secret_key == DEV_SECRET_KEY:
+            raise ValueError(
+                f"MOMENTCAST_SECRET_KEY must be set when MOMENTCAST_ENV=production; {generate}"
+            )
+        if len(settings.secret_key) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"MOMENTCAST_SECRET_KEY is {len(settings.secret_key)} characters; production "
+                f"needs at least {MIN_SECRET_LENGTH}; {generate}"
+            )
+        if settings.webhook_url and len(settings.webhook_secret) < MIN_SECRET_LENGTH // 2:
+            raise ValueError(
+                "MOMENTCAST_WEBHOOK_SECRET must be at least "
+                f"{MIN_SECRET_LENGTH // 2} characters when MOMENTCAST_WEBHOOK_URL is set; "
+                "receivers check reminders against it"
+            )
         return
-    if env == "production":
-        raise ValueError("MOMENTCAST_SECRET_KEY must be set when MOMENTCAST_ENV=production")
-    log.warning(
-        "MOMENTCAST_SECRET_KEY is not set: using the development key. "
-        "Anyone can forge logins and rep links; never deploy like this."
-    )
+    if settings.secret_key == DEV_SECRET_KEY:
+        log.warning(
+            "MOMENTCAST_SECRET_KEY is not set: using the development key. "
+            "Anyone can forge logins and rep links; never deploy like this."
+        )

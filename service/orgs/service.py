@@ -15,7 +15,7 @@ from service.security import hash_password, verify_password
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 8
+MIN_PASSWORD = 12  # a passphrase of a few words; argon2 makes each guess slow
 
 
 def ensure_org(session: Session, *, slug: str, name: str | None = None) -> Organisation:

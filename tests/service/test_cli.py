@@ -31,7 +31,7 @@ class TestAdminCreate:
     def test_creates_org_and_admin(self, env: dict[str, str]) -> None:
         code, output = run(
             admin_group,
-            ["create", "--org", "acme", "--email", "boss@acme.cn", "--password", "long enough"],
+            ["create", "--org", "acme", "--email", "boss@acme.cn", "--password", "long enough pass"],
             env,
         )
         assert code == 0, output
@@ -40,9 +40,9 @@ class TestAdminCreate:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            (["--org", "Bad Org", "--email", "a@b.cn", "--password", "long enough"], "lowercase"),
-            (["--org", "acme", "--email", "not-an-email", "--password", "long enough"], "e-mail"),
-            (["--org", "acme", "--email", "a@b.cn", "--password", "short"], "8 characters"),
+            (["--org", "Bad Org", "--email", "a@b.cn", "--password", "long enough pass"], "lowercase"),
+            (["--org", "acme", "--email", "not-an-email", "--password", "long enough pass"], "e-mail"),
+            (["--org", "acme", "--email", "a@b.cn", "--password", "short"], "12 characters"),
         ],
     )
     def test_bad_input_is_one_line(
@@ -54,7 +54,7 @@ class TestAdminCreate:
         assert "Traceback" not in output and output.count("\n") == 1
 
     def test_duplicate_email_is_refused(self, env: dict[str, str]) -> None:
-        args = ["create", "--org", "acme", "--email", "a@b.cn", "--password", "long enough"]
+        args = ["create", "--org", "acme", "--email", "a@b.cn", "--password", "long enough pass"]
         run(admin_group, args, env)
         code, output = run(admin_group, args, env)
         assert (code, "already has an account" in output) == (1, True)
@@ -71,7 +71,7 @@ class TestAdminCreate:
     ) -> None:
         code, output = run(
             admin_group,
-            ["create", "--org", "a", "--email", "a@b.cn", "--password", "long enough"],
+            ["create", "--org", "a", "--email", "a@b.cn", "--password", "long enough pass"],
             {**env, "MOMENTCAST_DATABASE_URL": url},
         )
         assert code == 1 and message in output and "Traceback" not in output
@@ -81,7 +81,7 @@ class TestAdminCreate:
         bad.pop("MOMENTCAST_SECRET_KEY")
         code, output = run(
             admin_group,
-            ["create", "--org", "a", "--email", "a@b.cn", "--password", "long enough"],
+            ["create", "--org", "a", "--email", "a@b.cn", "--password", "long enough pass"],
             bad,
         )
         assert code == 1 and "MOMENTCAST_SECRET_KEY" in output
@@ -91,7 +91,7 @@ class TestRepsImport:
     def test_imports_into_existing_org(self, env: dict[str, str], tmp_path: Path) -> None:
         run(
             admin_group,
-            ["create", "--org", "acme", "--email", "a@b.cn", "--password", "long enough"],
+            ["create", "--org", "acme", "--email", "a@b.cn", "--password", "long enough pass"],
             env,
         )
         csv = tmp_path / "reps.csv"
@@ -113,7 +113,7 @@ class TestRepsImport:
     ) -> None:
         run(
             admin_group,
-            ["create", "--org", "acme", "--email", "a@b.cn", "--password", "long enough"],
+            ["create", "--org", "acme", "--email", "a@b.cn", "--password", "long enough pass"],
             env,
         )
         csv = tmp_path / "reps.csv"
