@@ -34,7 +34,7 @@ from service.posts.router import router as posts_router
 from service.reps.pages import router as reps_pages
 from service.reps.router import router as reps_router
 from service.runtime import Runtime
-from service.security import LoginThrottle
+from service.security import LoginThrottle, SharedLoginThrottle
 from service.settings import Settings
 from service.tracking.pages import router as tracking_pages
 from service.tracking.router import router as tracking_router
@@ -44,28 +44,26 @@ STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 95 * 1024 * 1024  # nine 10 MB images plus the form's text
 
 
-SECURITY_HEADERS = {
-    "Referrer-Policy": "no-referrer",  # rep links are credentials: never leak them onwards
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-}
-
-
 async def guard(
     request: Request,
     call_next: Callable[[Request], Awaitable[Response]],
 ) -> Response:
-    """Refuse oversized uploads by their declared length, before reading a byte of them;
-    add the security headers to every response."""
+    """Refuse oversized uploads by their declared length, before reading a byte of them."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        response: Response = error_response(
+        return error_response(
             413, "payload_too_large", f"the request is larger than {MAX_BODY_BYTES // 2**20} MB"
         )
-    else:
-        response = await call_next(request)
-    response.headers.update(SECURITY_HEADERS)
-    return response
+    return await call_next(request)
+
+
+def login_throttle(settings: Settings) -> LoginThrottle:
+    """Counted in Redis when there is one (several API processes share the limits), else in
+    the process (the embedded single-process default)."""
+    url = next((u for u in (settings.events_url, settings.broker_url) if u.startswith("redis")), "")
+    if not url:
+        return LoginThrottle()
+    return SharedLoginThrottle.from_url(url, prefix=f"{settings.queue_prefix}momentcast:logins:")
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> FastAPI:
@@ -98,8 +96,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.runtime = runtime
     install_error_handlers(app)
     install_page_handlers(app)
-    app.state.login_throttle = LoginThrottle()
-    app.middleware("http")(throttle_logins)  # inside guard, so its 429s get the headers too
+    app.state.login_throttle = login_throttle(runtime.settings)
+    app.middleware("http")(throttle_logins)
     app.middleware("http")(guard)
     app.add_middleware(PageSecurityHeaders, https=runtime.settings.base_url.startswith("https://"))
     for router in (

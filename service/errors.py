@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from service.headers import security_headers
 from variation import VariationError
 
 log = logging.getLogger(__name__)
@@ -160,11 +161,17 @@ async def _too_deep(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_input", "the input is nested too deeply")
 
 
-async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """The last resort. Starlette answers it from its outermost layer, outside every
+    middleware, so the security headers are added here."""
     log.error("unhandled error", exc_info=exc)
-    return error_response(
+    response = error_response(
         500, "internal_error", "something went wrong on our side; it has been logged"
     )
+    runtime = getattr(request.app.state, "runtime", None)
+    https = runtime is not None and runtime.settings.base_url.startswith("https://")
+    response.headers.update(security_headers(request.url.path, https=https))
+    return response
 
 
 def _describe(error: object) -> str:

@@ -7,19 +7,26 @@ nonce); the nonce is stored on the rep, so rotating it revokes every earlier lin
 
 from __future__ import annotations
 
+import contextlib
 import hmac
+import logging
 import secrets
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from hashlib import sha256
+from typing import Any
 
+import redis
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeSerializer, URLSafeTimedSerializer
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 _hasher = PasswordHasher()
+log = logging.getLogger(__name__)
 
 
 def hash_password(password: str) -> str:
@@ -38,8 +45,8 @@ class LoginThrottle:
     either limit, further attempts wait until the oldest failure leaves the window.
 
     Per e-mail stops password guessing against one account from many addresses; per address
-    stops one client spraying many accounts. In-process (one per app): with several API
-    processes the effective limit is multiplied by their number."""
+    stops one client spraying many accounts. This one counts in the process; with several API
+    processes use `SharedLoginThrottle`, or the limits multiply by their number."""
 
     def __init__(
         self,
@@ -52,31 +59,87 @@ class LoginThrottle:
         self._limits = {"email": per_email, "address": per_address}
         self._window = window_seconds
         self._clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
 
     def retry_after(self, *, email: str, address: str) -> int:
         """Seconds to wait before this attempt may be checked; 0 when it may go ahead."""
         now = self._clock()
         waits = [0.0]
-        for kind, key in (("email", email.strip().lower()), ("address", address)):
-            failures = self._recent((kind, key), now)
+        for kind, key in self._keys(email, address):
+            failures = self._recent(key, now)
             if len(failures) >= self._limits[kind]:
                 waits.append(failures[0] + self._window - now)
         return int(max(waits) + 0.999)
 
     def failed(self, *, email: str, address: str) -> None:
         now = self._clock()
-        for key in (("email", email.strip().lower()), ("address", address)):
-            self._recent(key, now).append(now)
+        for _kind, key in self._keys(email, address):
+            self._add(key, now)
 
     def succeeded(self, *, email: str) -> None:
-        self._failures.pop(("email", email.strip().lower()), None)
+        self._clear(f"email:{email.strip().lower()}")
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+    @staticmethod
+    def _keys(email: str, address: str) -> list[tuple[str, str]]:
+        return [("email", f"email:{email.strip().lower()}"), ("address", f"address:{address}")]
+
+    # Storage: the three methods a shared store overrides.
+    def _recent(self, key: str, now: float) -> list[float]:
+        """The failures inside the window, oldest first."""
         failures = self._failures[key]
         while failures and failures[0] <= now - self._window:
             failures.popleft()
-        return failures
+        return list(failures)
+
+    def _add(self, key: str, now: float) -> None:
+        self._failures[key].append(now)
+
+    def _clear(self, key: str) -> None:
+        self._failures.pop(key, None)
+
+
+class SharedLoginThrottle(LoginThrottle):
+    """The same limits counted in Redis (a sorted set of failure times per key), so every API
+    process sees every failure. If Redis is unreachable it falls back to counting in the
+    process: logins keep working and stay throttled, only per process."""
+
+    def __init__(self, client: redis.Redis, *, prefix: str = "momentcast:logins:", **limits: Any):
+        super().__init__(clock=time.time, **limits)  # wall clock: shared between processes
+        self._redis = client
+        self._prefix = prefix
+
+    @classmethod
+    def from_url(cls, url: str, *, prefix: str, **limits: Any) -> SharedLoginThrottle:
+        """Short timeouts and no retries: a login must not hang while Redis is away."""
+        client = redis.Redis.from_url(
+            url, socket_timeout=1, socket_connect_timeout=1, retry=Retry(NoBackoff(), 0)
+        )
+        return cls(client, prefix=prefix, **limits)
+
+    def _recent(self, key: str, now: float) -> list[float]:
+        try:
+            pipe = self._redis.pipeline()
+            pipe.zremrangebyscore(self._prefix + key, "-inf", now - self._window)
+            pipe.zrange(self._prefix + key, 0, -1, withscores=True)
+            _, members = pipe.execute()
+        except redis.RedisError:
+            log.warning("login throttle: Redis unreachable, counting in this process")
+            return super()._recent(key, now)
+        return [score for _member, score in members]
+
+    def _add(self, key: str, now: float) -> None:
+        try:
+            pipe = self._redis.pipeline()
+            pipe.zadd(self._prefix + key, {secrets.token_hex(8): now})
+            pipe.expire(self._prefix + key, int(self._window) + 1)
+            pipe.execute()
+        except redis.RedisError:
+            super()._add(key, now)
+
+    def _clear(self, key: str) -> None:
+        super()._clear(key)
+        with contextlib.suppress(redis.RedisError):  # then nothing could be written there either
+            self._redis.delete(self._prefix + key)
 
 
 def new_nonce() -> str:

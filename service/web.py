@@ -17,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.deps import SESSION_COOKIE, RuntimeDep, SessionDep, get_current_staff
 from service.errors import AppError, Forbidden, Unauthorized, error_response
+from service.headers import security_headers
 from service.models import Staff
 from service.security import LoginThrottle
 
@@ -24,27 +25,8 @@ TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templat
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-# Pages load only their own scripts (no inline script, no CDN): an injected <script> that
-# escaping missed still does not run. Inline style attributes are used by the templates.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-# FastAPI's own API docs load Swagger/ReDoc from a CDN: they only get the framing rule.
-DOCS_PATHS = ("/docs", "/redoc")
-
-
 class PageSecurityHeaders:
-    """Adds the CSP (and HSTS when served over https) to every response.
+    """Adds the security headers (service/headers.py) to every response.
 
     Pure ASGI rather than `@app.middleware("http")`: it edits the response start and never
     buffers a body (image downloads, the zip of a rep's images)."""
@@ -57,16 +39,16 @@ class PageSecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        docs = str(scope.get("path", "")).startswith(DOCS_PATHS)
-        policy = "frame-ancestors 'none'" if docs else CONTENT_SECURITY_POLICY
+        added = [
+            (name.lower().encode(), value.encode())
+            for name, value in security_headers(
+                str(scope.get("path", "")), https=self.https
+            ).items()
+        ]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((b"content-security-policy", policy.encode()))
-                if self.https:
-                    headers.append((b"strict-transport-security", b"max-age=31536000"))
-                message["headers"] = headers
+                message["headers"] = [*message.get("headers", []), *added]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -1,4 +1,9 @@
-"""Staff login and logout pages (cookie session, SameSite=Lax, HttpOnly)."""
+"""Staff login and logout pages (cookie session, SameSite=Lax, HttpOnly).
+
+The login form carries its own CSRF token, bound to a random pre-login cookie: without it
+another site could post its own credentials to this form and so log the victim's browser into
+the attacker's account (login CSRF), where whatever the victim uploads lands with the attacker.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,14 @@ from fastapi.responses import HTMLResponse, Response
 from service.deps import SESSION_COOKIE, RuntimeDep, SessionDep
 from service.errors import Unauthorized
 from service.orgs import service as orgs_service
+from service.runtime import Runtime
+from service.security import new_nonce
 from service.web import PageStaff, check_csrf, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
+
+LOGIN_COOKIE = "mc_login"  # the pre-login nonce the form's token is bound to
+LOGIN_COOKIE_SECONDS = 24 * 3600
 
 
 def safe_next(target: str) -> str:
@@ -20,9 +30,42 @@ def safe_next(target: str) -> str:
     return target if target.startswith("/admin") and "//" not in target else "/admin"
 
 
+def login_page(
+    request: Request,
+    runtime: Runtime,
+    *,
+    next: str,
+    email: str = "",
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The form, with a token for this browser's pre-login nonce (set now if it has none)."""
+    nonce = request.cookies.get(LOGIN_COOKIE) or new_nonce()
+    response = render(
+        request,
+        "login.html",
+        status_code=status_code,
+        next=safe_next(next),
+        email=email,
+        error=error,
+        login_csrf=runtime.signer.csrf_token(f"login:{nonce}"),
+    )
+    if LOGIN_COOKIE not in request.cookies:
+        response.set_cookie(
+            LOGIN_COOKIE,
+            nonce,
+            max_age=LOGIN_COOKIE_SECONDS,
+            httponly=True,
+            samesite="lax",
+            secure=runtime.settings.base_url.startswith("https://"),
+            path="/admin/login",
+        )
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/admin") -> HTMLResponse:
-    return render(request, "login.html", next=safe_next(next), email="", error=None)
+def login_form(request: Request, runtime: RuntimeDep, next: str = "/admin") -> HTMLResponse:
+    return login_page(request, runtime, next=next)
 
 
 @router.post("/login", response_class=HTMLResponse, response_model=None)
@@ -33,19 +76,27 @@ def login(
     email: Annotated[str, Form()],
     password: Annotated[str, Form()],
     next: Annotated[str, Form()] = "/admin",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    if not nonce or not runtime.signer.check_csrf(f"login:{nonce}", csrf):
+        # Not counted as a failed login (403, not 401): the password was never checked.
+        return login_page(
+            request,
+            runtime,
+            next=next,
+            email=email,
+            status_code=403,
+            error="页面已过期，请重新登录。",
+        )
     try:
         staff = orgs_service.authenticate(session, email=email, password=password)
     except Unauthorized:
-        return render(
-            request,
-            "login.html",
-            status_code=401,
-            next=safe_next(next),
-            email=email,
-            error="邮箱或密码不正确",
+        return login_page(
+            request, runtime, next=next, email=email, status_code=401, error="邮箱或密码不正确"
         )
     response = redirect(safe_next(next))
+    response.delete_cookie(LOGIN_COOKIE, path="/admin/login")
     response.set_cookie(
         SESSION_COOKIE,
         runtime.signer.staff_token(org_id=staff.org_id, staff_id=staff.id),

@@ -10,18 +10,14 @@ from fastapi.testclient import TestClient
 from service.dashboard import pages
 from service.runtime import Runtime
 from tests.dashboard.seed import Scenario
-from tests.service.conftest import PASSWORD, Org
+from tests.service.conftest import Org, form_login
 
 
 @pytest.fixture
 def browser(client: TestClient, org: Org) -> TestClient:
     """A logged-in manager's cookie jar."""
     jar = TestClient(client.app)
-    response = jar.post(
-        "/admin/login",
-        data={"email": f"manager@{org.slug}.test", "password": PASSWORD},
-        follow_redirects=False,
-    )
+    response = form_login(jar, f"manager@{org.slug}.test")
     assert response.status_code == 303, response.text
     return jar
 

@@ -10,6 +10,7 @@ editor, an admin, and the admin of another organisation. Capability links are th
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -113,9 +114,17 @@ def beacon(world: World, _c: TestClient) -> dict[str, Any]:
 def bad_login(as_json: bool) -> Request:
     """Wrong credentials for a fresh address each time, so the login throttle stays out of it."""
 
-    def build(_w: World, _c: TestClient) -> dict[str, Any]:
+    def build(_w: World, client: TestClient) -> dict[str, Any]:
         fields = {"email": f"{uuid.uuid4().hex[:8]}@nowhere.test", "password": "wrong"}
-        return {"json": fields} if as_json else {"data": fields}
+        if as_json:
+            return {"json": fields}
+        # The form's own CSRF token, bound to the pre-login cookie the form sets.
+        client.cookies.clear()
+        form = client.get("/admin/login")
+        csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', form.text)
+        assert csrf is not None
+        cookies = {"mc_login": form.cookies["mc_login"]}
+        return {"data": fields | {"csrf": csrf.group(1)}, "cookies": cookies}
 
     return build
 
@@ -279,6 +288,7 @@ def call(
         session = bearer.removeprefix("Bearer ")
         cookies["mc_session"] = session
         request.setdefault("data", {})["csrf"] = runtime.signer.csrf_token(session)
+    cookies.update(request.pop("cookies", {}))
     client.cookies.clear()
     client.cookies.update(cookies)
     response = client.request(method, path, headers=headers, follow_redirects=False, **request)

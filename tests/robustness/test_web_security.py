@@ -5,6 +5,7 @@ post, a rep name and a viewer nickname shown as text in a real browser, never ru
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,15 +16,17 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from service import security
-from service.app import create_app
+from service.app import create_app, login_throttle
 from service.db import unit_of_work
 from service.models import Rep, Role, Staff
 from service.models.tracking import Viewer
 from service.orgs import service as orgs_service
 from service.runtime import Runtime
 from service.settings import DEV_SECRET_KEY, Settings
+from tests.live import free_port
 from tests.robustness.conftest import census
-from tests.service.conftest import PASSWORD, Org
+from tests.service.conftest import PASSWORD, Org, form_login
+from tests.tracking.conftest import redis_or_skip
 
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4) Mobile/15E148 MicroMessenger/8.0.49"
 SCRIPT = "<script>window.__xss=(window.__xss||0)+1</script>"
@@ -31,13 +34,15 @@ IMG = '<img src=x onerror="window.__xss=(window.__xss||0)+1">'
 
 
 def login_cookie(client: TestClient, email: str) -> Any:
-    response = client.post(
-        "/admin/login",
-        data={"email": email, "password": PASSWORD},
-        follow_redirects=False,
-    )
+    response = form_login(client, email)
     assert response.status_code == 303, response.text
     return response
+
+
+def session_cookie(response: Any) -> str:
+    """The login session's Set-Cookie header (the response also clears the pre-login one)."""
+    cookies = response.headers.get_list("set-cookie")
+    return next(value for value in cookies if value.startswith("mc_session=")).lower()
 
 
 class TestSecurityHeaders:
@@ -69,6 +74,20 @@ class TestSecurityHeaders:
             assert headers["x-content-type-options"] == "nosniff", name
             assert headers["x-frame-options"] == "DENY", name
             assert headers["referrer-policy"] == "no-referrer", name
+
+    def test_an_unexpected_error_still_carries_the_headers(self, runtime: Runtime) -> None:
+        app = create_app(runtime=runtime)
+
+        @app.get("/boom")
+        def boom() -> None:
+            raise RuntimeError("a bug")
+
+        response = TestClient(app, raise_server_exceptions=False).get("/boom")
+        assert (response.status_code, response.json()["error"]) == (500, "internal_error")
+        assert "a bug" not in response.text  # the details go to the log, not to the caller
+        assert response.headers["x-frame-options"] == "DENY"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
 
     def test_pages_have_no_inline_scripts_for_the_policy_to_break(
         self, pages: dict[str, Any]
@@ -104,7 +123,7 @@ class TestCookies:
         self, https_client: tuple[TestClient, str]
     ) -> None:
         client, email = https_client
-        cookie = login_cookie(client, email).headers["set-cookie"].lower()
+        cookie = session_cookie(login_cookie(client, email))
         assert cookie.startswith("mc_session=")
         assert "httponly" in cookie and "samesite=lax" in cookie and "secure" in cookie
 
@@ -117,7 +136,7 @@ class TestCookies:
     def test_over_plain_http_the_cookie_is_still_httponly_and_samesite(
         self, client: TestClient, org: Org
     ) -> None:
-        cookie = login_cookie(client, org.admin_email).headers["set-cookie"].lower()
+        cookie = session_cookie(login_cookie(client, org.admin_email))
         assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
 
     def test_viewer_cookie_is_httponly_and_samesite(self, share: Any, viewer: Any) -> None:
@@ -179,6 +198,47 @@ class TestCsrf:
         assert response.status_code == 403
 
 
+class TestLoginCsrf:
+    """Another site must not be able to log a browser into an account of its choosing."""
+
+    @pytest.mark.parametrize(
+        "forged",
+        ["no cookie, no token", "token without the cookie", "another browser's token"],
+    )
+    def test_a_login_without_this_browsers_token_logs_nobody_in(
+        self, app: Any, runtime: Runtime, org: Org, forged: str
+    ) -> None:
+        attacker, victim = TestClient(app), TestClient(app)
+        attacker.get("/admin/login")
+        token = runtime.signer.csrf_token(f"login:{attacker.cookies['mc_login']}")
+        fields = {"email": org.admin_email, "password": PASSWORD}
+        if forged == "token without the cookie":
+            fields["csrf"] = token
+        if forged == "another browser's token":
+            victim.get("/admin/login")  # the victim has a pre-login cookie of their own
+            fields["csrf"] = token
+        response = victim.post(
+            "/admin/login", data=fields, headers={"accept": "text/html"}, follow_redirects=False
+        )
+        assert response.status_code == 403 and "页面已过期" in response.text
+        assert "mc_session" not in victim.cookies
+        still_out = victim.get("/admin", headers={"accept": "text/html"}, follow_redirects=False)
+        assert still_out.headers["location"].startswith("/admin/login")
+
+    def test_the_form_sets_an_httponly_pre_login_cookie_and_a_retry_works(
+        self, app: Any, org: Org
+    ) -> None:
+        browser = TestClient(app)
+        form = browser.get("/admin/login")
+        cookie = form.headers["set-cookie"].lower()
+        assert cookie.startswith("mc_login=") and "httponly" in cookie and "samesite=lax" in cookie
+        expired = browser.post(
+            "/admin/login", data={"email": org.admin_email, "password": PASSWORD, "csrf": "0" * 32}
+        )
+        assert expired.status_code == 403  # the page it shows carries a working token again
+        assert login_cookie(browser, org.admin_email).status_code == 303
+
+
 class TestSecrets:
     def test_passwords_are_stored_as_argon2id_hashes(self, runtime: Runtime, org: Org) -> None:
         with unit_of_work(runtime.sessions) as session:
@@ -189,12 +249,45 @@ class TestSecrets:
         assert security.verify_password(stored[0], PASSWORD)
         assert not security.verify_password(stored[0], PASSWORD + " ")
 
+    def test_staff_passwords_need_twelve_characters(self, client: TestClient, org: Org) -> None:
+        def create(password: str) -> Any:
+            staff = {"email": f"{len(password)}@{org.slug}.test", "password": password}
+            return client.post("/api/staff", headers=org.admin, json=staff | {"role": "editor"})
+
+        short = create("elevenchars")
+        assert (short.status_code, short.json()["error"]) == (422, "weak_password")
+        assert "12 characters" in short.json()["detail"]
+        assert create("twelve chars").status_code == 201
+
     def test_production_refuses_the_development_secret_key(self, tmp_path: Path) -> None:
         with pytest.raises(ValidationError, match="MOMENTCAST_SECRET_KEY"):
             Settings(env="production", data_dir=tmp_path, secret_key=DEV_SECRET_KEY)
         assert Settings(env="production", data_dir=tmp_path, secret_key="x" * 40).env == (
             "production"
         )
+
+    @pytest.mark.parametrize("key", ["", "   ", "short-key", "x" * 31])
+    def test_production_refuses_empty_and_short_keys(self, tmp_path: Path, key: str) -> None:
+        with pytest.raises(ValidationError, match="MOMENTCAST_SECRET_KEY"):
+            Settings(env="production", data_dir=tmp_path, secret_key=key)
+
+    def test_an_empty_key_is_refused_even_in_development(self, tmp_path: Path) -> None:
+        with pytest.raises(ValidationError, match="MOMENTCAST_SECRET_KEY is empty"):
+            Settings(env="development", data_dir=tmp_path, secret_key="")
+
+    def test_production_refuses_an_unsigned_webhook(self, tmp_path: Path) -> None:
+        key = "k" * 40
+        hook = "https://hooks.example.test/momentcast"
+        with pytest.raises(ValidationError, match="MOMENTCAST_WEBHOOK_SECRET"):
+            Settings(env="production", data_dir=tmp_path, secret_key=key, webhook_url=hook)
+        settings = Settings(
+            env="production",
+            data_dir=tmp_path,
+            secret_key=key,
+            webhook_url=hook,
+            webhook_secret="s" * 16,
+        )
+        assert settings.webhook_secret == "s" * 16
 
 
 class TestEscapedOutput:
@@ -340,11 +433,11 @@ class TestLoginThrottle:
     ) -> None:
         victim, other = make_org(), make_org()
         for _ in range(9):
-            fresh.post("/admin/login", data={"email": victim.admin_email, "password": "x"})
+            form_login(fresh, victim.admin_email, "x")
         assert login_cookie(fresh, other.admin_email).status_code == 303
         assert login_cookie(fresh, victim.admin_email).status_code == 303  # 9 < 10: allowed
         for _ in range(9):  # the success cleared the earlier nine
-            fresh.post("/admin/login", data={"email": victim.admin_email, "password": "x"})
+            form_login(fresh, victim.admin_email, "x")
         assert login_cookie(fresh, victim.admin_email).status_code == 303
 
     def test_the_lock_lifts_when_the_window_passes(self) -> None:
@@ -359,3 +452,32 @@ class TestLoginThrottle:
         assert throttle.retry_after(email="d@x.test", address="10.0.0.1") == 900  # 5 per address
         now[0] += 900.5
         assert throttle.retry_after(email="a@x.test", address="10.0.0.1") == 0
+
+    def test_with_redis_the_limits_hold_across_api_processes(
+        self, runtime: Runtime, org: Org
+    ) -> None:
+        client = redis_or_skip()
+        prefix = f"test-{uuid.uuid4().hex[:8]}:logins:"
+        first, second = (create_app(runtime=runtime) for _ in range(2))  # two API processes
+        for app in (first, second):
+            app.state.login_throttle = security.SharedLoginThrottle(client, prefix=prefix)
+        wrong = {"email": org.admin_email, "password": "guess"}
+        apps = [TestClient(first), TestClient(second)]
+        statuses = [apps[i % 2].post("/api/auth/token", json=wrong).status_code for i in range(10)]
+        assert statuses == [401] * 10  # five failures seen by each process
+        right = {"email": org.admin_email, "password": PASSWORD}
+        assert [app.post("/api/auth/token", json=right).status_code for app in apps] == [429, 429]
+        client.delete(*client.keys(f"{prefix}*"))
+
+    def test_redis_is_used_whenever_the_install_has_one(self, tmp_path: Path) -> None:
+        local = Settings(env="test", data_dir=tmp_path)
+        shared = Settings(env="test", data_dir=tmp_path, events_url="redis://127.0.0.1:6379/0")
+        assert type(login_throttle(local)) is security.LoginThrottle
+        assert isinstance(login_throttle(shared), security.SharedLoginThrottle)
+
+    def test_without_redis_it_still_throttles_in_the_process(self) -> None:
+        unreachable = f"redis://127.0.0.1:{free_port()}/0"
+        throttle = security.SharedLoginThrottle.from_url(unreachable, prefix="x:", per_email=2)
+        for _ in range(2):
+            throttle.failed(email="a@x.test", address="10.0.0.1")
+        assert 0 < throttle.retry_after(email="a@x.test", address="10.0.0.1") <= 900

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,6 +120,20 @@ class Org:
     editor: dict[str, str]
     manager: dict[str, str]
     admin_email: str
+
+
+def form_login(client: TestClient, email: str, password: str = PASSWORD, **fields: str) -> Any:
+    """Log in through the HTML form as a browser does: fetch the form (which sets the
+    pre-login cookie), then post it with the form's CSRF token. Returns the POST's response."""
+    form = client.get("/admin/login", headers={"accept": "text/html"}).text
+    match = re.search(r'name="csrf" value="([0-9a-f]+)"', form)
+    assert match is not None, "the login form has no CSRF token"
+    return client.post(
+        "/admin/login",
+        data={"email": email, "password": password, "csrf": match.group(1), **fields},
+        headers={"accept": "text/html"},
+        follow_redirects=False,
+    )
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.deps import SESSION_COOKIE
-from tests.service.conftest import PASSWORD, Org, jpeg_bytes
+from tests.service.conftest import Org, form_login, jpeg_bytes
 from tests.service.test_copies import TEXT, published_post
 
 HTML = {"accept": "text/html"}
@@ -19,12 +19,7 @@ HTML = {"accept": "text/html"}
 def browser(client: TestClient, org: Org) -> Any:
     """A cookie-holding client logged in as the org's admin; yields (client, csrf token)."""
     fresh = TestClient(client.app, base_url="http://testserver")
-    response = fresh.post(
-        "/admin/login",
-        data={"email": org.admin_email, "password": PASSWORD},
-        headers=HTML,
-        follow_redirects=False,
-    )
+    response = form_login(fresh, org.admin_email)
     assert response.status_code == 303
     page = fresh.get("/admin/posts/new", headers=HTML).text
     return fresh, found(r'name="csrf" value="([0-9a-f]+)"', page)
@@ -53,27 +48,20 @@ class TestLogin:
         assert response.status_code == 404 and "别家的文案" not in response.text
 
     def test_wrong_password_shows_the_form_again(self, client: TestClient, org: Org) -> None:
-        response = TestClient(client.app).post(
-            "/admin/login", data={"email": org.admin_email, "password": "nope"}, headers=HTML
-        )
+        response = form_login(TestClient(client.app), org.admin_email, "nope")
         assert response.status_code == 401 and "邮箱或密码不正确" in response.text
 
     def test_cookie_is_httponly_and_samesite_lax(self, client: TestClient, org: Org) -> None:
-        response = TestClient(client.app).post(
-            "/admin/login",
-            data={"email": org.admin_email, "password": PASSWORD},
-            follow_redirects=False,
+        response = form_login(TestClient(client.app), org.admin_email)
+        cookie = next(
+            value
+            for value in response.headers.get_list("set-cookie")
+            if value.startswith(f"{SESSION_COOKIE}=")
         )
-        cookie = response.headers["set-cookie"]
-        assert cookie.startswith(f"{SESSION_COOKIE}=") and "HttpOnly" in cookie
-        assert "samesite=lax" in cookie.lower()
+        assert "HttpOnly" in cookie and "samesite=lax" in cookie.lower()
 
     def test_login_never_redirects_off_site(self, client: TestClient, org: Org) -> None:
-        response = TestClient(client.app).post(
-            "/admin/login",
-            follow_redirects=False,
-            data={"email": org.admin_email, "password": PASSWORD, "next": "//evil.example"},
-        )
+        response = form_login(TestClient(client.app), org.admin_email, next="//evil.example")
         assert response.headers["location"] == "/admin"
 
 
