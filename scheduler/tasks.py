@@ -3,6 +3,7 @@
 - copies.fan_out: queue generation of a plan's missing copies in chunks
 - copies.generate: make a chunk of reps' copies (CPU queue; idempotent)
 - plans.sweep: re-queue plans that stopped making progress
+- plans.enrol_late_reps: slots and copies for reps who joined after a post was published
 - reminders.send_due: queue due reminders and send them (with backoff on failure)
 - alerts.send_due: tell reps that one of their viewers reached a read-time tier
 """
@@ -40,6 +41,12 @@ def generate(org_id: int, post_id: int, rep_ids: list[int]) -> int:
 def sweep() -> int:
     runtime = current()
     return plans.sweep(runtime.sessions, runtime.settings)
+
+
+@shared_task(name="plans.enrol_late_reps", ignore_result=True)
+def enrol_late_reps() -> int:
+    runtime = current()
+    return plans.enrol_late_reps(runtime.sessions, runtime.settings)
 
 
 @cache

@@ -55,6 +55,22 @@ def reps_without_copy(session: Session, *, org_id: int, post_id: int) -> list[in
     return list(session.scalars(query))
 
 
+def open_plans(session: Session, *, now: datetime) -> list[Plan]:
+    """Plans whose window has not ended (across organisations: the enrolment job's view)."""
+    return list(session.scalars(select(Plan).where(Plan.window_end > now).order_by(Plan.id)))
+
+
+def unplanned_reps(session: Session, plan: Plan) -> list[Rep]:
+    """Active reps the plan targets who have no item in it: they joined after publishing."""
+    has_item = select(PlanItem.id).where(
+        PlanItem.post_id == plan.post_id, PlanItem.rep_id == Rep.id
+    )
+    query = select(Rep).where(Rep.org_id == plan.org_id, Rep.active.is_(True), ~has_item.exists())
+    if plan.teams:
+        query = query.where(Rep.team.in_(plan.teams))
+    return list(session.scalars(query.order_by(Rep.id)))
+
+
 def unfinished_plans(session: Session) -> list[Plan]:
     """Plans whose copies are not all generated (across organisations: the sweeper's view)."""
     return list(session.scalars(select(Plan).where(Plan.copies_done_at.is_(None))))

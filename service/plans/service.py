@@ -20,7 +20,7 @@ from service.errors import Unprocessable
 from service.models import Plan, PlanItem, Post, Rep, utcnow
 from service.plans import repository
 from service.plans.schemas import PlanItemRead, PlanRead, PublishRequest, RepHistoryItem
-from service.plans.slots import QuietHours, SlotError, assign_slots, zone
+from service.plans.slots import QuietHours, SlotError, assign_slots, late_slot, zone
 from service.posts import repository as posts_repository
 from service.queue import enqueue
 from service.reps import repository as reps_repository
@@ -219,6 +219,49 @@ def generate(
         ):
             plan.copies_done_at = utcnow()
     return made
+
+
+def enrol_late_reps(
+    sessions: sessionmaker[Session], settings: Settings, *, now: datetime | None = None
+) -> int:
+    """Give reps who joined after a post was published a slot in what is left of its window
+    (so they are reminded like everyone else) and queue their copies; returns reps enrolled.
+    A rep whose remaining window lies wholly in quiet hours gets no slot; their copy is still
+    made on first open."""
+    now = now or utcnow()
+    default_tz = ZoneInfo(settings.default_timezone)
+    enrolled = 0
+    with unit_of_work(sessions) as session:
+        for plan in repository.open_plans(session, now=now):
+            reps = repository.unplanned_reps(session, plan)
+            if not reps:
+                continue
+            start = max(
+                plan.window_start, now.replace(second=0, microsecond=0) + timedelta(minutes=1)
+            )
+            quiet = QuietHours.parse(plan.quiet_hours) if plan.quiet_hours else None
+            post = posts_repository.get(session, org_id=plan.org_id, post_id=plan.post_id)
+            salt = f"{plan.post_id}:{post.seed_salt if post else ''}"
+            for rep in reps:
+                slot = late_slot(
+                    str(rep.id),
+                    salt=salt,
+                    start=start,
+                    end=plan.window_end,
+                    quiet=quiet,
+                    tz=_zone(rep) or default_tz,
+                )
+                if slot is not None:
+                    session.add(
+                        PlanItem(
+                            org_id=plan.org_id, post_id=plan.post_id, rep_id=rep.id, slot_at=slot
+                        )
+                    )
+                    enrolled += 1
+            session.flush()
+            plan.copies_done_at = None  # the new items have no copy yet
+            fan_out(session, settings, org_id=plan.org_id, post_id=plan.post_id)
+    return enrolled
 
 
 def sweep(

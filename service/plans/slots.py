@@ -110,3 +110,24 @@ def assign_slots(
             second = _rank_key(salt, key)[-1] % 60
             slots[key] = minutes[k * len(minutes) // len(ordered)] + timedelta(seconds=second)
     return slots
+
+
+def late_slot(
+    rep_key: str,
+    *,
+    salt: str,
+    start: datetime,
+    end: datetime,
+    quiet: QuietHours | None,
+    tz: ZoneInfo,
+) -> datetime | None:
+    """A posting time in [start, end) for one rep who joined after the plan was made, or None
+    when no minute of it is outside quiet hours. Deterministic for (salt, key, start); late
+    reps are few, so a hashed minute spreads them well enough without re-spreading the rest."""
+    minutes = allowed_minutes(start, end, tz, quiet)
+    if not minutes:
+        return None
+    rank = _rank_key(salt, rep_key)
+    return minutes[int.from_bytes(rank[:8], "big") % len(minutes)] + timedelta(
+        seconds=rank[-1] % 60
+    )

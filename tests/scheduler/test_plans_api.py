@@ -17,6 +17,7 @@ from tests.service.test_pages import HTML, browser
 from tests.service.test_posts import upload
 
 __all__ = ["browser"]  # the logged-in page client fixture
+GENERATE = plans_service.GENERATE_TASK
 
 
 def in_hours(hours: float) -> str:
@@ -194,3 +195,42 @@ def test_the_preview_page_publishes_with_a_window_and_shows_the_plans_progress(
     plan = page.get(f"/api/posts/{post_id}/plan").json()  # the login cookie reads the API
     assert plan["teams"] == ["一店"] and plan["quiet_hours"] == ["22:00", "08:00"]
     assert plan["window_start"].startswith("2030-05-01T11:3")  # 19:30 in Shanghai, in UTC
+
+
+class TestRepsWhoJoinAfterPublishing:
+    def test_they_get_a_slot_in_what_is_left_of_the_window_and_their_copy_is_queued(
+        self, client: TestClient, org: Org, add_reps: Any, post_id: int, runtime: Runtime
+    ) -> None:
+        add_reps(org, ["张三", "李四"], team="一店")
+        start, end = in_hours(-0.5), in_hours(1.5)
+        publish(client, org, post_id, window_start=start, window_end=end, teams=["一店"])
+        ((late, _),) = add_reps(org, ["新来的"], team="一店")
+        add_reps(org, ["别的店"], team="二店")  # not targeted by this plan
+        now = datetime.now(UTC)
+        plans_service.enrol_late_reps(runtime.sessions, runtime.settings, now=now)
+        plan = client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()
+        assert {item["rep_name"] for item in plan["items"]} == {"张三", "李四", "新来的"}
+        slot = next(
+            datetime.fromisoformat(item["slot_at"])
+            for item in plan["items"]
+            if item["rep_id"] == late
+        )
+        assert now < slot < datetime.fromisoformat(end)  # not in the part already gone
+        sent = [kw for name, kw in getattr(runtime.dispatcher, "sent", []) if name == GENERATE]
+        assert any(kw["post_id"] == post_id and late in kw["rep_ids"] for kw in sent)
+        history = client.get(f"/api/reps/{late}/history", headers=org.manager).json()
+        assert [item["post_id"] for item in history] == [post_id]
+
+    def test_enrolling_twice_adds_nothing_and_ended_plans_are_left_alone(
+        self, client: TestClient, org: Org, add_reps: Any, post_id: int, runtime: Runtime
+    ) -> None:
+        add_reps(org, ["张三"])
+        publish(client, org, post_id, window_start=in_hours(0.1), window_end=in_hours(1))
+        add_reps(org, ["新来的"])
+        for _ in range(2):
+            plans_service.enrol_late_reps(runtime.sessions, runtime.settings)
+        assert client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()["reps"] == 2
+        add_reps(org, ["晚到的"])
+        after_the_window = datetime.now(UTC) + timedelta(hours=2)
+        plans_service.enrol_late_reps(runtime.sessions, runtime.settings, now=after_the_window)
+        assert client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()["reps"] == 2

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from service.plans.slots import QuietHours, SlotError, assign_slots
+from service.plans.slots import QuietHours, SlotError, assign_slots, late_slot
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 12, 1, 19, 30, tzinfo=SHANGHAI).astimezone(UTC)
@@ -73,3 +73,26 @@ def test_a_window_inside_quiet_hours_or_too_short_is_refused() -> None:
 def test_quiet_hours_must_be_two_times(pair: list[str]) -> None:
     with pytest.raises(SlotError):
         QuietHours.parse(pair)
+
+
+class TestLateSlot:
+    """A rep who joins after publishing: one slot in what is left of the window."""
+
+    def late(self, key: str, *, quiet: QuietHours | None = None) -> datetime | None:
+        end = START + timedelta(minutes=90)
+        return late_slot(key, salt="post-7", start=START, end=end, quiet=quiet, tz=SHANGHAI)
+
+    def test_inside_the_window_stable_per_rep_and_spread_over_reps(self) -> None:
+        assigned = [self.late(str(i)) for i in range(200)]
+        assert assigned == [self.late(str(i)) for i in range(200)]
+        assert all(
+            at is not None and START <= at < START + timedelta(minutes=90) for at in assigned
+        )
+        assert len({at.replace(second=0) for at in assigned if at}) > 60  # of 90 minutes
+
+    def test_quiet_hours_are_respected_and_a_wholly_quiet_rest_gives_no_slot(self) -> None:
+        evening = QuietHours(time(20, 0), time(8, 0))  # the window is 19:30-21:00 local
+        for key in map(str, range(50)):
+            at = self.late(key, quiet=evening)
+            assert at is not None and at.astimezone(SHANGHAI).time() < time(20, 0)
+        assert self.late("1", quiet=QuietHours(time(19, 0), time(22, 0))) is None
