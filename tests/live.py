@@ -3,7 +3,9 @@ thread (browser tests drive it with chromium)."""
 
 from __future__ import annotations
 
+import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -16,6 +18,15 @@ import uvicorn
 from service.app import create_app
 from service.runtime import Runtime
 from service.settings import Settings
+
+
+def screenshots_dir() -> Path:
+    """Where the browser tests save their screenshots: docs/screenshots/ (linked from the
+    README) when UPDATE_SCREENSHOTS=1, else a scratch folder, so a test run leaves the
+    checkout clean."""
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        return Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+    return Path(tempfile.gettempdir()) / "momentcast-screenshots"
 
 
 def free_port() -> int:

@@ -1,12 +1,12 @@
 """The dashboard in headless Chromium (Debian's, via Playwright) against a real server:
 a manager walks every page, the numbers shown are the seeded ones, filters and 刷新 swap
-the page's live part without a reload. Screenshots go to docs/screenshots/3x-*.png."""
+the page's live part without a reload. Screenshots: docs/screenshots/3x-*.png with
+UPDATE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,11 +18,11 @@ from service.models.tracking import PageView
 from service.orgs import service as orgs_service
 from service.runtime import Runtime
 from tests.dashboard.seed import Scenario, seed
-from tests.live import served
+from tests.live import screenshots_dir, served
 from tests.service.conftest import PASSWORD
 from tests.service.test_browser import CHROMIUM, LAUNCH_ARGS, sync_playwright
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = screenshots_dir()
 EMAIL = "manager@dashboard.test"
 
 

@@ -2,7 +2,7 @@
 pages on a phone, copy the text (Clipboard API and the WeChat fallback), press 我已发布.
 
 Runs Debian's chromium through Playwright against a real uvicorn server on a free port.
-Screenshots go to docs/screenshots/.
+Screenshots go to docs/screenshots/ with UPDATE_SCREENSHOTS=1 (tests/live.py).
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from service.posts.schemas import PostCreate
 from service.reps import service as reps_service
 from service.reps.schemas import RepCreate
 from service.runtime import Runtime
-from tests.live import served
+from tests.live import screenshots_dir, served
 from tests.service.conftest import IN_CI, PASSWORD, jpeg_bytes
 
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = screenshots_dir()
 WECHAT_UA = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
     "(KHTML, like Gecko) Mobile/15E148 MicroMessenger/8.0.49(0x18003129) "

@@ -31,7 +31,15 @@ class TestAdminCreate:
     def test_creates_org_and_admin(self, env: dict[str, str]) -> None:
         code, output = run(
             admin_group,
-            ["create", "--org", "acme", "--email", "boss@acme.cn", "--password", "long enough pass"],
+            [
+                "create",
+                "--org",
+                "acme",
+                "--email",
+                "boss@acme.cn",
+                "--password",
+                "long enough pass",
+            ],
             env,
         )
         assert code == 0, output
@@ -40,8 +48,14 @@ class TestAdminCreate:
     @pytest.mark.parametrize(
         ("args", "message"),
         [
-            (["--org", "Bad Org", "--email", "a@b.cn", "--password", "long enough pass"], "lowercase"),
-            (["--org", "acme", "--email", "not-an-email", "--password", "long enough pass"], "e-mail"),
+            (
+                ["--org", "Bad Org", "--email", "a@b.cn", "--password", "long enough pass"],
+                "lowercase",
+            ),
+            (
+                ["--org", "acme", "--email", "not-an-email", "--password", "long enough pass"],
+                "e-mail",
+            ),
             (["--org", "acme", "--email", "a@b.cn", "--password", "short"], "12 characters"),
         ],
     )

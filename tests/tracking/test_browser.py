@@ -11,7 +11,6 @@ import contextlib
 import random
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -33,11 +32,11 @@ from service.tracking.links import ShareLink, share_path, signer_for
 
 # Same browser, flags and skip-or-fail rule as the service's browser tests (importing the
 # module applies its Chromium check here too).
-from tests.live import served
+from tests.live import screenshots_dir, served
 from tests.service.test_browser import CHROMIUM, LAUNCH_ARGS, sync_playwright
 from tests.tracking.conftest import PHONE_UA
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = screenshots_dir()
 SET_VISIBILITY = """hidden => {
   Object.defineProperty(document, 'visibilityState',
     {value: hidden ? 'hidden' : 'visible', configurable: true});
