@@ -34,7 +34,7 @@ class Runtime:
             settings=settings,
             engine=engine,
             sessions=make_sessionmaker(engine, info={DISPATCHER_KEY: dispatcher}),
-            signer=Signer(settings.secret_key, staff_ttl_seconds=settings.staff_token_ttl_seconds),
+            signer=Signer(settings.secret_keys, staff_ttl_seconds=settings.staff_token_ttl_seconds),
             storage=LocalStorage(settings.media_dir),
             dispatcher=dispatcher,
         )

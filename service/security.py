@@ -13,7 +13,7 @@ import logging
 import secrets
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from hashlib import sha256
 from typing import Any
@@ -158,12 +158,14 @@ class TokenError(ValueError):
 
 
 class Signer:
-    """Issues and checks every signed value, from one secret key."""
+    """Issues and checks every signed value. Keys are oldest first: the last one signs, every
+    one verifies, so a key can be rotated without breaking the links reps already shared."""
 
-    def __init__(self, secret_key: str, *, staff_ttl_seconds: int) -> None:
-        self._secret = secret_key.encode()
-        self._staff = URLSafeTimedSerializer(secret_key, salt="momentcast.staff")
-        self._rep = URLSafeSerializer(secret_key, salt="momentcast.rep-link")
+    def __init__(self, secret_keys: str | Sequence[str], *, staff_ttl_seconds: int) -> None:
+        keys = [secret_keys] if isinstance(secret_keys, str) else list(secret_keys)
+        self._secrets = [key.encode() for key in keys]
+        self._staff = URLSafeTimedSerializer(keys, salt="momentcast.staff")
+        self._rep = URLSafeSerializer(keys, salt="momentcast.rep-link")
         self._ttl = staff_ttl_seconds
 
     def staff_token(self, *, org_id: int, staff_id: int) -> str:
@@ -194,7 +196,13 @@ class Signer:
 
     def csrf_token(self, session_token: str) -> str:
         """Bound to the login session, so a form token from another session is refused."""
-        return hmac.new(self._secret, session_token.encode(), sha256).hexdigest()[:32]
+        return self._csrf(self._secrets[-1], session_token)
 
     def check_csrf(self, session_token: str, presented: str) -> bool:
-        return hmac.compare_digest(self.csrf_token(session_token), presented)
+        return any(
+            hmac.compare_digest(self._csrf(key, session_token), presented) for key in self._secrets
+        )
+
+    @staticmethod
+    def _csrf(key: bytes, session_token: str) -> str:
+        return hmac.new(key, session_token.encode(), sha256).hexdigest()[:32]

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite file under data_dir
     broker_url: str = ""  # empty: kombu's SQLAlchemy transport on SQLite under data_dir
     secret_key: str = DEV_SECRET_KEY
+    # Rotating the key: put the old one here (comma-separated, oldest first) while links and
+    # logins signed with it should keep working; everything new is signed with secret_key.
+    previous_secret_keys: str = ""
     base_url: str = "http://127.0.0.1:8000"
     staff_token_ttl_seconds: int = 12 * 3600
     preview_reps: int = 3
@@ -91,6 +94,12 @@ class Settings(BaseSettings):
             for name, value in self.model_dump().items()
             if value is not None
         }
+
+    @property
+    def secret_keys(self) -> tuple[str, ...]:
+        """Every key that verifies, oldest first; the last one signs."""
+        previous = [key.strip() for key in self.previous_secret_keys.split(",") if key.strip()]
+        return (*previous, self.secret_key)
 
     @property
     def sends_tasks(self) -> bool:

@@ -39,10 +39,13 @@ class ViewToken:
 
 
 class TrackingSigner:
-    def __init__(self, secret_key: str) -> None:
-        self._share = URLSafeSerializer(secret_key, salt="momentcast.share")
-        self._view = URLSafeSerializer(secret_key, salt="momentcast.view")
-        self._hop = URLSafeTimedSerializer(secret_key, salt="momentcast.hop")
+    """Keys oldest first, as in service.security.Signer: the last signs, all verify."""
+
+    def __init__(self, secret_keys: str | tuple[str, ...]) -> None:
+        keys = [secret_keys] if isinstance(secret_keys, str) else list(secret_keys)
+        self._share = URLSafeSerializer(keys, salt="momentcast.share")
+        self._view = URLSafeSerializer(keys, salt="momentcast.view")
+        self._hop = URLSafeTimedSerializer(keys, salt="momentcast.hop")
 
     def share_token(self, link: ShareLink) -> str:
         return self._share.dumps(
@@ -82,10 +85,10 @@ def share_path(signer: TrackingSigner, link: ShareLink) -> str:
 
 
 @lru_cache(maxsize=8)
-def signer_for(secret_key: str) -> TrackingSigner:
-    return TrackingSigner(secret_key)
+def signer_for(secret_keys: str | tuple[str, ...]) -> TrackingSigner:
+    return TrackingSigner(secret_keys)
 
 
 def share_url(settings: Settings, link: ShareLink) -> str:
     """The absolute link a rep shares (or a viewer re-shares)."""
-    return settings.base_url + share_path(signer_for(settings.secret_key), link)
+    return settings.base_url + share_path(signer_for(settings.secret_keys), link)

@@ -30,7 +30,7 @@ COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
 
 def read_link(runtime: Runtime, token: str) -> ShareLink:
     try:
-        return signer_for(runtime.settings.secret_key).read_share_token(token)
+        return signer_for(runtime.settings.secret_keys).read_share_token(token)
     except TokenError as exc:
         raise NotFound(str(exc), code="share_not_found") from None
 
@@ -65,7 +65,7 @@ def landing(
         ip=request.client.host if request.client else "",
     )
     viewer = service.identify(session, org_id=link.org_id, rep_id=link.rep_id, opening=opening)
-    signer = signer_for(runtime.settings.secret_key)
+    signer = signer_for(runtime.settings.secret_keys)
     own = ShareLink(link.org_id, link.post_id, link.rep_id, viewer.id)
     arrived = _read_hop(runtime, hop)
     if link.parent_viewer_id != viewer.id and arrived is None:
@@ -99,7 +99,7 @@ def _read_hop(runtime: Runtime, hop: str) -> service.Hop | None:
     if not hop:
         return None
     try:
-        return service.Hop(signer_for(runtime.settings.secret_key).read_hop_token(hop))
+        return service.Hop(signer_for(runtime.settings.secret_keys).read_hop_token(hop))
     except TokenError:
         return None  # stale (a copied URL): a normal open
 

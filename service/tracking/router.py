@@ -73,7 +73,7 @@ async def ingest(request: Request) -> Response:
         raise PayloadTooLarge("the beacon is too large", code="beacon_too_large")
     beacon = beacons.parse(await request.body())
     try:
-        view = signer_for(runtime.settings.secret_key).read_view_token(beacon.t)
+        view = signer_for(runtime.settings.secret_keys).read_view_token(beacon.t)
     except TokenError as exc:
         raise Forbidden(str(exc), code="invalid_token") from None
     client = request.client.host if request.client else ""

@@ -23,6 +23,7 @@ from service.models.tracking import Viewer
 from service.orgs import service as orgs_service
 from service.runtime import Runtime
 from service.settings import DEV_SECRET_KEY, Settings
+from service.tracking.links import ShareLink, share_path, signer_for
 from tests.live import free_port
 from tests.robustness.conftest import census
 from tests.service.conftest import PASSWORD, Org, form_login
@@ -259,6 +260,41 @@ class TestSecrets:
         assert "12 characters" in short.json()["detail"]
         assert create("twelve chars").status_code == 201
 
+    def test_the_secret_key_rotates_without_breaking_links_already_shared(
+        self, tmp_path: Path
+    ) -> None:
+        old_key, new_key = "o" * 40, "n" * 40
+        before = Settings(env="production", data_dir=tmp_path, secret_key=old_key)
+        during = Settings(
+            env="production", data_dir=tmp_path, secret_key=new_key, previous_secret_keys=old_key
+        )
+        after = Settings(env="production", data_dir=tmp_path, secret_key=new_key)
+
+        def signers(settings: Settings) -> tuple[security.Signer, Any]:
+            keys = settings.secret_keys
+            return security.Signer(keys, staff_ttl_seconds=60), signer_for(keys)
+
+        (old_signer, old_tracking), (signer, tracking), (new_signer, new_tracking) = map(
+            signers, (before, during, after)
+        )
+        rep_link, share = security.RepLink(1, 2, "nonce"), ShareLink(1, 3, 2)
+        issued = old_signer.rep_token(rep_link), old_tracking.share_token(share)
+        staff = old_signer.staff_token(org_id=1, staff_id=4)
+        # During the rotation: what was issued still works; new tokens use the new key.
+        assert signer.read_rep_token(issued[0]) == rep_link
+        assert tracking.read_share_token(issued[1]) == share
+        assert signer.read_staff_token(staff) == (1, 4)
+        assert signer.check_csrf("s", old_signer.csrf_token("s"))
+        fresh = signer.rep_token(rep_link)
+        assert new_signer.read_rep_token(fresh) == rep_link
+        with pytest.raises(security.TokenError):
+            old_signer.read_rep_token(fresh)
+        # Once the old key is dropped, what it signed is refused.
+        with pytest.raises(security.TokenError):
+            new_signer.read_rep_token(issued[0])
+        with pytest.raises(security.TokenError):
+            new_tracking.read_share_token(issued[1])
+
     def test_production_refuses_the_development_secret_key(self, tmp_path: Path) -> None:
         with pytest.raises(ValidationError, match="MOMENTCAST_SECRET_KEY"):
             Settings(env="production", data_dir=tmp_path, secret_key=DEV_SECRET_KEY)
@@ -372,7 +408,6 @@ def hostile_site(server: tuple[str, Runtime]) -> dict[str, Any]:
     from service.posts.schemas import PostCreate
     from service.reps import service as reps_service
     from service.reps.schemas import RepCreate
-    from service.tracking.links import ShareLink, share_path, signer_for
 
     base, runtime = server
     with unit_of_work(runtime.sessions) as session:
