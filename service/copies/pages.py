@@ -16,6 +16,7 @@ from service.deps import RepFromToken, RuntimeDep, SessionDep
 from service.models import Copy, Post
 from service.orgs import repository as orgs_repository
 from service.plans import repository as plans_repository
+from service.plans import service as plans_service
 from service.plans.slots import zone
 from service.posts import repository as posts_repository
 from service.tracking import alerts as tracking_alerts
@@ -74,10 +75,12 @@ def rep_page(
     page: int = 1,
 ) -> HTMLResponse:
     page = max(page, 1)
+    plans_service.enrol_rep(session, runtime.settings, rep)  # joined after a post went out
     posts = posts_repository.list_(
         session,
         org_id=rep.org_id,
         published_only=True,
+        for_rep=rep.id,
         limit=PAGE_SIZE + 1,
         offset=(page - 1) * PAGE_SIZE,
     )

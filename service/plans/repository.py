@@ -55,9 +55,21 @@ def reps_without_copy(session: Session, *, org_id: int, post_id: int) -> list[in
     return list(session.scalars(query))
 
 
-def open_plans(session: Session, *, now: datetime) -> list[Plan]:
-    """Plans whose window has not ended (across organisations: the enrolment job's view)."""
-    return list(session.scalars(select(Plan).where(Plan.window_end > now).order_by(Plan.id)))
+def open_plans(
+    session: Session, *, now: datetime, org_id: int | None = None, missing_rep: Rep | None = None
+) -> list[Plan]:
+    """Plans whose window has not ended: across organisations (the enrolment job's view), or
+    one organisation's that target `missing_rep` and have no item for them yet."""
+    query = select(Plan).where(Plan.window_end > now).order_by(Plan.id)
+    if org_id is not None:
+        query = query.where(Plan.org_id == org_id)
+    if missing_rep is None:
+        return list(session.scalars(query))
+    has_item = select(PlanItem.id).where(
+        PlanItem.post_id == Plan.post_id, PlanItem.rep_id == missing_rep.id
+    )
+    plans = session.scalars(query.where(~has_item.exists()))
+    return [plan for plan in plans if not plan.teams or missing_rep.team in plan.teams]
 
 
 def unplanned_reps(session: Session, plan: Plan) -> list[Rep]:

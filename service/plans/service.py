@@ -229,39 +229,51 @@ def enrol_late_reps(
     A rep whose remaining window lies wholly in quiet hours gets no slot; their copy is still
     made on first open."""
     now = now or utcnow()
-    default_tz = ZoneInfo(settings.default_timezone)
     enrolled = 0
     with unit_of_work(sessions) as session:
         for plan in repository.open_plans(session, now=now):
-            reps = repository.unplanned_reps(session, plan)
-            if not reps:
-                continue
-            start = max(
-                plan.window_start, now.replace(second=0, microsecond=0) + timedelta(minutes=1)
-            )
-            quiet = QuietHours.parse(plan.quiet_hours) if plan.quiet_hours else None
-            post = posts_repository.get(session, org_id=plan.org_id, post_id=plan.post_id)
-            salt = f"{plan.post_id}:{post.seed_salt if post else ''}"
-            for rep in reps:
-                slot = late_slot(
-                    str(rep.id),
-                    salt=salt,
-                    start=start,
-                    end=plan.window_end,
-                    quiet=quiet,
-                    tz=_zone(rep) or default_tz,
-                )
-                if slot is not None:
-                    session.add(
-                        PlanItem(
-                            org_id=plan.org_id, post_id=plan.post_id, rep_id=rep.id, slot_at=slot
-                        )
-                    )
-                    enrolled += 1
-            session.flush()
-            plan.copies_done_at = None  # the new items have no copy yet
-            fan_out(session, settings, org_id=plan.org_id, post_id=plan.post_id)
+            added = _enrol(session, settings, plan, repository.unplanned_reps(session, plan), now)
+            if added:
+                fan_out(session, settings, org_id=plan.org_id, post_id=plan.post_id)
+            enrolled += added
     return enrolled
+
+
+def enrol_rep(
+    session: Session, settings: Settings, rep: Rep, *, now: datetime | None = None
+) -> int:
+    """The same for one rep as their page opens, so a rep who joined a minute ago already sees
+    the running campaigns and their times (the page makes their copies there and then)."""
+    now = now or utcnow()
+    return sum(
+        _enrol(session, settings, plan, [rep], now)
+        for plan in repository.open_plans(session, now=now, org_id=rep.org_id, missing_rep=rep)
+    )
+
+
+def _enrol(session: Session, settings: Settings, plan: Plan, reps: list[Rep], now: datetime) -> int:
+    if not reps:
+        return 0
+    start = max(plan.window_start, now.replace(second=0, microsecond=0) + timedelta(minutes=1))
+    quiet = QuietHours.parse(plan.quiet_hours) if plan.quiet_hours else None
+    post = posts_repository.get(session, org_id=plan.org_id, post_id=plan.post_id)
+    salt = f"{plan.post_id}:{post.seed_salt if post else ''}"
+    default_tz = ZoneInfo(settings.default_timezone)
+    added = 0
+    for rep in reps:
+        tz = _zone(rep) or default_tz
+        slot = late_slot(
+            str(rep.id), salt=salt, start=start, end=plan.window_end, quiet=quiet, tz=tz
+        )
+        if slot is not None:
+            session.add(
+                PlanItem(org_id=plan.org_id, post_id=plan.post_id, rep_id=rep.id, slot_at=slot)
+            )
+            added += 1
+    if added:
+        plan.copies_done_at = None  # the new items have no copy yet
+        session.flush()
+    return added
 
 
 def sweep(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from service.models import Post
+from service.models import Plan, PlanItem, Post
 
 
 def get(session: Session, *, org_id: int, post_id: int, for_update: bool = False) -> Post | None:
@@ -24,11 +24,18 @@ def list_(
     *,
     org_id: int,
     published_only: bool = False,
+    for_rep: int | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> list[Post]:
-    """Newest first (publication time for published posts, creation time otherwise)."""
+    """Newest first (publication time for published posts, creation time otherwise).
+    `for_rep`: only posts whose plan includes that rep (a post published to other teams is
+    not theirs to post)."""
     query = select(Post).where(Post.org_id == org_id).options(selectinload(Post.images))
+    if for_rep is not None:
+        planned = select(PlanItem.id).where(PlanItem.post_id == Post.id, PlanItem.rep_id == for_rep)
+        has_plan = select(Plan.id).where(Plan.post_id == Post.id)
+        query = query.where(planned.exists() | ~has_plan.exists())
     if published_only:
         query = query.where(Post.published_at.is_not(None)).order_by(
             Post.published_at.desc(), Post.id.desc()

@@ -234,3 +234,19 @@ class TestRepsWhoJoinAfterPublishing:
         after_the_window = datetime.now(UTC) + timedelta(hours=2)
         plans_service.enrol_late_reps(runtime.sessions, runtime.settings, now=after_the_window)
         assert client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()["reps"] == 2
+
+    def test_a_rep_page_lists_only_posts_for_the_reps_team_and_a_new_rep_sees_them_at_once(
+        self, client: TestClient, org: Org, add_reps: Any, post_id: int
+    ) -> None:
+        add_reps(org, ["张三"], team="一店")
+        publish(
+            client, org, post_id, window_start=in_hours(0.2), window_end=in_hours(2), teams=["一店"]
+        )
+        ((_, other_team),) = add_reps(org, ["别的店"], team="二店")
+        ((late, just_joined),) = add_reps(org, ["新来的"], team="一店")
+        assert f"/posts/{post_id}/" not in client.get(other_team).text
+        page = client.get(just_joined).text  # before any periodic job has run
+        assert f"/posts/{post_id}/" in page and "建议发布时间" in page
+        plan = client.get(f"/api/posts/{post_id}/plan", headers=org.manager).json()
+        assert late in {item["rep_id"] for item in plan["items"]}
+        assert plan["copies_ready"] == 1  # the page made the new rep's copy
