@@ -185,25 +185,43 @@ def active_rep_counts(session: Session, *, org_id: int) -> dict[str, int]:
 def rep_activity(
     session: Session, *, org_id: int, post_ids: Sequence[int]
 ) -> dict[int, tuple[int, int, int, int]]:
-    """{rep id: (copies posted, views, unique viewers, read ms)} over `post_ids`."""
+    """{rep id: (copies posted, views, distinct viewers, read ms)} over `post_ids`; a viewer
+    who read two of the posts through the rep counts once."""
     if not post_ids:
         return {}
+    ids = list(post_ids)
     posted = select(Copy.rep_id, func.count(Copy.posted_at)).where(
-        Copy.org_id == org_id, Copy.post_id.in_(list(post_ids))
+        Copy.org_id == org_id, Copy.post_id.in_(ids)
     )
     views = select(
-        PostRep.rep_id,
-        func.sum(PostRep.views),
-        func.sum(PostRep.viewers),  # per post, summed: a reader of two posts counts twice
-        func.coalesce(func.sum(PostRep.read_ms), 0),
-    ).where(PostRep.org_id == org_id, PostRep.post_id.in_(list(post_ids)))
+        PostRep.rep_id, func.sum(PostRep.views), func.coalesce(func.sum(PostRep.read_ms), 0)
+    ).where(PostRep.org_id == org_id, PostRep.post_id.in_(ids))
+    readers = select(PostRead.rep_id, func.count(PostRead.viewer_id.distinct())).where(
+        PostRead.org_id == org_id, PostRead.post_id.in_(ids)
+    )
     core = session.connection()
-    found: dict[int, tuple[int, int, int, int]] = {}
+    found: dict[int, list[int]] = {}
     for rep_id, count in core.execute(posted.group_by(Copy.rep_id)):
-        found[rep_id] = (int(count), 0, 0, 0)
-    for rep_id, count, unique, ms in core.execute(views.group_by(PostRep.rep_id)):
-        found[rep_id] = (found.get(rep_id, (0,))[0], int(count), int(unique), int(ms))
-    return found
+        found.setdefault(rep_id, [0, 0, 0, 0])[0] = int(count)
+    for rep_id, count, ms in core.execute(views.group_by(PostRep.rep_id)):
+        row = found.setdefault(rep_id, [0, 0, 0, 0])
+        row[1], row[3] = int(count), int(ms)
+    for rep_id, unique in core.execute(readers.group_by(PostRead.rep_id)):
+        found.setdefault(rep_id, [0, 0, 0, 0])[2] = int(unique)
+    return {rep_id: (a, b, c, d) for rep_id, (a, b, c, d) in found.items()}
+
+
+def team_readers(session: Session, *, org_id: int, post_ids: Sequence[int]) -> dict[str, int]:
+    """{team: distinct viewers reached through any of its reps' links to `post_ids`}."""
+    if not post_ids:
+        return {}
+    query = (
+        select(Rep.team, func.count(PostRead.viewer_id.distinct()))
+        .join(Rep, Rep.id == PostRead.rep_id)
+        .where(PostRead.org_id == org_id, PostRead.post_id.in_(list(post_ids)), Rep.active)
+        .group_by(Rep.team)
+    )
+    return {team: int(count) for team, count in session.execute(query)}
 
 
 def search_viewers(

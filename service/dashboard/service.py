@@ -123,9 +123,10 @@ def leaderboard(
         total = teams.setdefault(rep.team, [0, 0, 0, 0, 0])
         for index, value in enumerate((1, posted, views, unique, ms)):
             total[index] += value
+    readers = repository.team_readers(session, org_id=org_id, post_ids=ids)
     team_rows = [
-        _row(team, team or "未分组", team, n, posted, n * len(ids), views, unique, ms)
-        for team, (n, posted, views, unique, ms) in teams.items()
+        _row(team, team or "未分组", team, n, posted, n * len(ids), views, readers.get(team, 0), ms)
+        for team, (n, posted, views, _, ms) in teams.items()
     ]
     return Leaderboard(
         since=since,

@@ -61,7 +61,7 @@ def _post(
     return post.id
 
 
-def _view(
+def add_view(
     session: Session,
     org_id: int,
     post_id: int,
@@ -155,7 +155,7 @@ def seed(runtime: Runtime, org_id: int) -> Scenario:
             session.flush()
             viewers[key] = viewer.id
         v, r = viewers, reps
-        _view(
+        add_view(
             session,
             org_id,
             post1,
@@ -166,7 +166,7 @@ def seed(runtime: Runtime, org_id: int) -> Scenario:
             scroll=95,
             sections={"copy": 10_000, "s2": 40_000},
         )
-        _view(
+        add_view(
             session,
             org_id,
             post1,
@@ -178,7 +178,7 @@ def seed(runtime: Runtime, org_id: int) -> Scenario:
             parent=v["V1"],
             sections={"s1": 100_000, "s3": 300_000},
         )
-        _view(
+        add_view(
             session,
             org_id,
             post1,
@@ -189,7 +189,7 @@ def seed(runtime: Runtime, org_id: int) -> Scenario:
             scroll=40,
             sections={"copy": 20_000},
         )
-        _view(
+        add_view(
             session,
             org_id,
             post1,
@@ -201,9 +201,9 @@ def seed(runtime: Runtime, org_id: int) -> Scenario:
             scroll=10,
             parent=v["V2"],
         )
-        _view(session, org_id, post1, r["李"], v["V4"], at=now - 4 * day, ms=30_000, scroll=60)
-        _view(session, org_id, post1, r["李"], v["V5"], at=now - 4 * day, ms=None, scroll=0)
-        _view(
+        add_view(session, org_id, post1, r["李"], v["V4"], at=now - 4 * day, ms=30_000, scroll=60)
+        add_view(session, org_id, post1, r["李"], v["V5"], at=now - 4 * day, ms=None, scroll=0)
+        add_view(
             session,
             org_id,
             post1,
@@ -214,8 +214,8 @@ def seed(runtime: Runtime, org_id: int) -> Scenario:
             scroll=100,
             sections={"s3": 350_000},
         )
-        _view(session, org_id, post2, r["陈"], v["V1"], at=now - day, ms=120_000, scroll=80)
-        _view(session, org_id, post2, r["陈"], v["V6"], at=now - day, ms=15_000, scroll=30)
+        add_view(session, org_id, post2, r["陈"], v["V1"], at=now - day, ms=120_000, scroll=80)
+        add_view(session, org_id, post2, r["陈"], v["V6"], at=now - day, ms=15_000, scroll=30)
         tracking_repository.refresh_viewers(session, list(viewers.values()))
         rules = tags.rules_for(session, org_id=org_id).as_json()
         rules["koc"]["at_least"] = 2  # V1's chain (V2, V3) makes V1 a KOC

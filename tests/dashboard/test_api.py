@@ -10,8 +10,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from service.dashboard import rollup
+from service.db import unit_of_work
+from service.runtime import Runtime
 from service.web import CHINA
-from tests.dashboard.seed import Scenario
+from tests.dashboard.seed import Scenario, add_view
 from tests.service.conftest import Org
 
 
@@ -312,6 +315,20 @@ class TestLeaderboard:
             for t in data["teams"]
         ]
         assert teams == [("朝阳店", 2, 2, 4, 50.0, 6), ("海淀店", 1, 1, 2, 50.0, 3)]
+
+    def test_a_reader_of_two_posts_or_of_two_reps_in_a_team_counts_once(
+        self, client: TestClient, org: Org, campaign: Scenario, runtime: Runtime
+    ) -> None:
+        with unit_of_work(runtime.sessions) as session:  # V1 also reads post 2 through 张
+            at = campaign.now - timedelta(hours=5)
+            r, v = campaign.reps, campaign.viewers
+            add_view(session, org.id, campaign.post2, r["张"], v["V1"], at=at, ms=9_000, scroll=50)
+            rollup.refresh_post(session, org_id=org.id, post_id=campaign.post2)
+        data = get(client, org, "/api/dashboard/leaderboard")
+        reps = {r["name"]: r["unique_viewers"] for r in data["reps"]}
+        teams = {t["name"]: t["unique_viewers"] for t in data["teams"]}
+        assert reps["张晓雯"] == 3  # V1, V2, V3 (per post summed: 4)
+        assert teams == {"朝阳店": 5, "海淀店": 3}  # 张 ∪ 李 = V1-V5; 陈: V7, V1, V6
 
     def test_sorted_by_engaged_time(self, client: TestClient, org: Org, campaign: Scenario) -> None:
         data = get(client, org, "/api/dashboard/leaderboard", sort="engaged")
