@@ -23,6 +23,8 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "tracking-recompute-tags": ("tracking.recompute_tags", 600.0),
         # Rebuild the dashboard's roll-ups of posts whose page views changed.
         "dashboard-refresh-rollups": ("dashboard.refresh_rollups", 60.0),
+        # Delete image files that a killed process left without a row.
+        "media-remove-orphans": ("media.remove_orphans", 24 * 3600.0),
         # Delete raw events past the retention period.
         "tracking-purge-events": ("tracking.purge_events", 24 * 3600.0),
     }

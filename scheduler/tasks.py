@@ -4,6 +4,7 @@
 - copies.generate: make a chunk of reps' copies (CPU queue; idempotent)
 - plans.sweep: re-queue plans that stopped making progress
 - plans.enrol_late_reps: slots and copies for reps who joined after a post was published
+- media.remove_orphans: delete image files a killed process left without a row
 - reminders.send_due: queue due reminders and send them (with backoff on failure)
 - alerts.send_due: tell reps that one of their viewers reached a read-time tier
 """
@@ -15,6 +16,7 @@ from functools import cache
 from celery import shared_task
 
 from scheduler.runtime import current
+from service import orphans
 from service.db import unit_of_work
 from service.models import utcnow
 from service.plans import notifiers, reminders
@@ -47,6 +49,12 @@ def sweep() -> int:
 def enrol_late_reps() -> int:
     runtime = current()
     return plans.enrol_late_reps(runtime.sessions, runtime.settings)
+
+
+@shared_task(name="media.remove_orphans", ignore_result=True)
+def remove_orphans() -> int:
+    runtime = current()
+    return orphans.remove_orphans(runtime.sessions, runtime.storage)
 
 
 @cache

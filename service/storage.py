@@ -1,13 +1,14 @@
 """Where image bytes live: a small interface with a local-filesystem implementation.
 
 Keys are relative paths such as `posts/12/master-0-<random>.jpg`; an S3-compatible store can
-implement the same four methods.
+implement the same five methods.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -23,6 +24,7 @@ class Storage(Protocol):
     def get(self, key: str) -> bytes: ...
     def delete(self, key: str) -> None: ...
     def exists(self, key: str) -> bool: ...
+    def listing(self, prefix: str) -> Iterator[tuple[str, float]]: ...
 
 
 class LocalStorage:
@@ -53,3 +55,13 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def listing(self, prefix: str) -> Iterator[tuple[str, float]]:
+        """(key, modified at as a Unix time) of every file under `prefix`, unfinished
+        temporary files of `put` included."""
+        base = self._path(prefix)
+        if not base.is_dir():
+            return
+        for path in base.rglob("*"):
+            if path.is_file():
+                yield path.relative_to(self.root).as_posix(), path.stat().st_mtime
