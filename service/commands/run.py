@@ -92,11 +92,17 @@ def start_workers(settings: Settings) -> list[subprocess.Popen[bytes]]:
             for option in options
         ]
         log = (log_dir / f"worker-{name}.log").open("ab")
-        command = [sys.executable, "-m", "celery", "--app", "scheduler", "worker", *args]
+        # Started through die_with_parent: a killed `momentcast run` leaves no worker behind.
+        command = [sys.executable, "-m", "service.commands.die_with_parent", "celery"]
+        command += ["--app", "scheduler", "worker", *args]
         command += ["--hostname", f"{name}@%h", "--loglevel", "INFO"]
         started.append(
             subprocess.Popen(
-                command, env={**env, **extra_env}, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT
+                command,
+                env={**env, **extra_env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
             )
         )
     click.echo(f"  worker + beat started; logs in {log_dir}\n")
