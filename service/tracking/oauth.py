@@ -8,6 +8,11 @@ Wire format (WeChat's web-authorisation docs): the browser goes to
 and comes back with ?code=..&state=..; the server exchanges the code at
   {api}/sns/oauth2/access_token?appid=..&secret=..&code=..&grant_type=authorization_code
 for {"access_token", "expires_in", "refresh_token", "openid", "scope"} or {"errcode", "errmsg"}.
+
+`state` ties the round trip to the browser that started it: a random nonce in a short-lived
+cookie, and its HMAC as the state (WeChat allows [a-zA-Z0-9], at most 128 bytes). A code that
+comes back with another browser's state, or none, is not exchanged: otherwise anyone could
+send a link carrying their own code and make a victim's reading count as theirs.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 3.0  # a slow WeChat must not keep the page from opening
-STATE = "mc"
+STATE_COOKIE = "mc_oauth"
+STATE_SECONDS = 600
 
 
 def configured(settings: Settings) -> bool:
@@ -33,8 +39,8 @@ def wanted(settings: Settings, *, user_agent: str | None, cookie_id: str | None)
     return configured(settings) and "MicroMessenger" in (user_agent or "") and not cookie_id
 
 
-def authorize_url(settings: Settings, current_url: str) -> str:
-    """Where to send the browser; it comes back to `current_url` with a code."""
+def authorize_url(settings: Settings, current_url: str, *, state: str) -> str:
+    """Where to send the browser; it comes back to `current_url` with a code and `state`."""
     parts = urlsplit(current_url)
     query = [(k, v) for k, v in parse_qsl(parts.query) if k not in {"code", "state"}]
     base = urlsplit(settings.base_url)
@@ -45,7 +51,7 @@ def authorize_url(settings: Settings, current_url: str) -> str:
             "redirect_uri": back,
             "response_type": "code",
             "scope": "snsapi_base",
-            "state": STATE,
+            "state": state,
         }
     )
     return f"{settings.wechat_open_url}/connect/oauth2/authorize?{params}#wechat_redirect"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -16,13 +17,14 @@ from service.errors import NotFound
 from service.models import Post, Rep
 from service.orgs import repository as orgs_repository
 from service.runtime import Runtime
-from service.security import TokenError
+from service.security import TokenError, new_nonce
 from service.tracking import oauth, service
 from service.tracking.article import split_sections
 from service.tracking.bots import is_bot
 from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
 from service.web import render
 
+log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 VIEWER_COOKIE = "mc_viewer"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
@@ -43,6 +45,7 @@ def landing(
     runtime: RuntimeDep,
     channel: str = Query("", alias="from"),
     code: str = "",
+    state: str = "",
     hop: str = Query("", alias="h"),
 ) -> Response:
     """Count the opening and show the post; someone else's link first redirects the viewer
@@ -56,8 +59,12 @@ def landing(
     openid = None
     if oauth.wanted(runtime.settings, user_agent=user_agent, cookie_id=cookie_id):
         if not code:
-            return RedirectResponse(oauth.authorize_url(runtime.settings, str(request.url)))
-        openid = oauth.openid_for(runtime.settings, code)
+            return _to_wechat(runtime, str(request.url))
+        nonce = request.cookies.get(oauth.STATE_COOKIE, "")
+        if nonce and runtime.signer.check_csrf(f"oauth:{nonce}", state):
+            openid = oauth.openid_for(runtime.settings, code)
+        else:  # a code this browser did not ask for: stay anonymous rather than adopt it
+            log.warning("WeChat OAuth: code with a state this browser did not start; ignored")
     opening = service.Opening(
         cookie_id=cookie_id,
         openid=openid,
@@ -129,6 +136,22 @@ def _page(
         view_token=view_token,
         child_path=child_path,
         idle_seconds=runtime.settings.tracking_idle_seconds,
+    )
+    return _no_store(response)
+
+
+def _to_wechat(runtime: Runtime, current_url: str) -> Response:
+    """The silent OAuth redirect, with a state bound to a nonce cookie of this browser."""
+    nonce = new_nonce()
+    state = runtime.signer.csrf_token(f"oauth:{nonce}")
+    response = RedirectResponse(oauth.authorize_url(runtime.settings, current_url, state=state))
+    response.set_cookie(
+        oauth.STATE_COOKIE,
+        nonce,
+        max_age=oauth.STATE_SECONDS,
+        httponly=True,
+        samesite="lax",  # sent on WeChat's top-level redirect back
+        secure=runtime.settings.base_url.startswith("https://"),
     )
     return _no_store(response)
 

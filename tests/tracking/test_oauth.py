@@ -135,10 +135,32 @@ class TestSilentOAuth:
         self, wechat: str, share: Any, viewer: Any
     ) -> None:
         shared = share()
-        landing = viewer().http.get(shared.path, params={"code": "forged", "state": "mc"})
+        phone = viewer()
+        first = phone.http.get(shared.path, follow_redirects=False)  # sets the state cookie
+        state = parse_qs(urlsplit(first.headers["location"]).query)["state"][0]
+        landing = phone.http.get(shared.path, params={"code": "forged", "state": state})
         assert landing.status_code == 200 and 'data-token="' in landing.text
         exchange = [r for r in FakeWeChat.requests if r["path"] == "/sns/oauth2/access_token"]
         assert exchange and exchange[0]["code"] == "forged"
+
+    def test_the_state_is_random_alphanumeric_and_bound_to_the_browser(
+        self, wechat: str, share: Any, viewer: Any, staff_client: Any
+    ) -> None:
+        shared = share()
+        attacker, victim = viewer(), viewer()
+        states = []
+        for phone in (attacker, victim):
+            first = phone.http.get(shared.path, follow_redirects=False)
+            states.append(parse_qs(urlsplit(first.headers["location"]).query)["state"][0])
+        assert states[0] != states[1] and all(s.isalnum() and len(s) <= 128 for s in states)
+        # The attacker's own code and state, sent to the victim: never exchanged.
+        landing = victim.http.get(shared.path, params={"code": "code-mallory", "state": states[0]})
+        assert landing.status_code == 200 and 'data-token="' in landing.text
+        assert not [r for r in FakeWeChat.requests if r["path"].endswith("access_token")]
+        rows = staff_client.get(
+            f"/api/posts/{shared.post_id}/views", headers=shared.org.manager
+        ).json()
+        assert len(rows) == 1  # the victim is counted, as an anonymous viewer of their own
 
     def test_other_browsers_and_unconfigured_apps_never_redirect(
         self,
