@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from collections import Counter
 
 from celery import shared_task
 
@@ -57,21 +57,21 @@ def remove_orphans() -> int:
     return orphans.remove_orphans(runtime.sessions, runtime.storage)
 
 
-@cache
-def _notifiers() -> list[notifiers.Notifier]:
-    return notifiers.from_settings(current().settings)
-
-
 @shared_task(name="alerts.send_due", ignore_result=True)
 def send_alerts() -> dict[str, int]:
     runtime = current()
-    return alerts.deliver(runtime.sessions, runtime, _notifiers())
+    totals: Counter[str] = Counter()
+    for org_id, configured in notifiers.by_org(runtime.sessions, runtime.settings).items():
+        totals.update(alerts.deliver(runtime.sessions, runtime, configured, org_id=org_id))
+    return dict(totals)
 
 
 @shared_task(name="reminders.send_due", ignore_result=True)
 def send_due() -> dict[str, int]:
     runtime = current()
-    configured = _notifiers()
-    with unit_of_work(runtime.sessions) as session:
-        reminders.queue_due(session, runtime, configured, utcnow())
-    return reminders.deliver(runtime.sessions, runtime, configured)
+    totals: Counter[str] = Counter()
+    for org_id, configured in notifiers.by_org(runtime.sessions, runtime.settings).items():
+        with unit_of_work(runtime.sessions) as session:
+            reminders.queue_due(session, runtime, configured, utcnow(), org_id=org_id)
+        totals.update(reminders.deliver(runtime.sessions, runtime, configured, org_id=org_id))
+    return dict(totals)

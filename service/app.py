@@ -27,6 +27,7 @@ from service.errors import (
     error_response,
     install_error_handlers,
 )
+from service.orgs.router import org_router
 from service.orgs.router import router as staff_router
 from service.plans.router import router as plans_router
 from service.posts.pages import router as posts_pages
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     for router in (
         auth_router,
         staff_router,
+        org_router,
         posts_router,
         reps_router,
         copies_router,

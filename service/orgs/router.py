@@ -5,11 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from service.auth.schemas import StaffRead
-from service.deps import RequireAdmin, SessionDep
-from service.orgs import repository, service
-from service.orgs.schemas import StaffCreate
+from service.deps import RequireAdmin, RuntimeDep, SessionDep
+from service.errors import NotFound
+from service.models import Organisation
+from service.orgs import channels, repository, service
+from service.orgs.schemas import ReminderChannels, ReminderChannelsUpdate, StaffCreate
 
 router = APIRouter(prefix="/api/staff", tags=["staff"])
+org_router = APIRouter(prefix="/api/org", tags=["organisation"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -26,3 +29,23 @@ def list_staff(admin: RequireAdmin, session: SessionDep) -> list[StaffRead]:
         StaffRead(id=s.id, email=s.email, role=s.role, org_id=s.org_id)
         for s in repository.list_staff(session, org_id=admin.org_id)
     ]
+
+
+def _own_org(admin: RequireAdmin, session: SessionDep) -> Organisation:
+    org = repository.get_org(session, org_id=admin.org_id)
+    if org is None:
+        raise NotFound("the organisation is gone", code="not_found")
+    return org
+
+
+@org_router.get("/reminder-channels")
+def reminder_channels(admin: RequireAdmin, session: SessionDep) -> ReminderChannels:
+    """This brand's WeCom robot and webhook for reminders (empty: the install's are used)."""
+    return channels.read(_own_org(admin, session))
+
+
+@org_router.put("/reminder-channels")
+def set_reminder_channels(
+    data: ReminderChannelsUpdate, admin: RequireAdmin, session: SessionDep, runtime: RuntimeDep
+) -> ReminderChannels:
+    return channels.update(session, runtime.settings, _own_org(admin, session), data)

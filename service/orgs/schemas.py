@@ -11,3 +11,21 @@ class StaffCreate(BaseModel):
     email: str = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=200)
     role: Role = Role.EDITOR
+
+
+class ReminderChannels(BaseModel):
+    """An organisation's reminder channels as shown to its admins (secrets masked)."""
+
+    wecom_robot_url: str = Field(description="masked: the key's last four characters")
+    webhook_url: str
+    webhook_secret_set: bool
+
+
+class ReminderChannelsUpdate(BaseModel):
+    """Fields to change; an empty string clears one (the install's channel applies again)."""
+
+    model_config = {"extra": "forbid"}
+
+    wecom_robot_url: str | None = Field(default=None, max_length=500)
+    webhook_url: str | None = Field(default=None, max_length=500)
+    webhook_secret: str | None = Field(default=None, max_length=200)

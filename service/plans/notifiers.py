@@ -21,7 +21,11 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
+from service.db import unit_of_work
+from service.models import Organisation
 from service.settings import Settings
 
 WECOM_TEXT_LIMIT = 2048  # bytes of UTF-8 in a text message's content
@@ -254,14 +258,36 @@ def record(row: Deliverable, error: str | None, settings: Settings, at: datetime
 
 def from_settings(settings: Settings) -> list[Notifier]:
     """The notifiers configured in Settings (none by default)."""
+    return _build(settings, settings.wecom_robot_url, settings.webhook_url, settings.webhook_secret)
+
+
+def for_org(settings: Settings, org: Organisation) -> list[Notifier]:
+    """The organisation's own WeCom robot and webhook where it set them, else the install's;
+    e-mail is the install's (one SMTP server sends for every brand)."""
+    webhook = (org.webhook_url, org.webhook_secret) if org.webhook_url else None
+    return _build(
+        settings,
+        org.wecom_robot_url or settings.wecom_robot_url,
+        *(webhook or (settings.webhook_url, settings.webhook_secret)),
+    )
+
+
+def by_org(sessions: sessionmaker[Session], settings: Settings) -> dict[int, list[Notifier]]:
+    """Every organisation's notifiers (what the reminder and alert jobs send through)."""
+    with unit_of_work(sessions) as session:
+        orgs = session.scalars(select(Organisation).order_by(Organisation.id))
+        return {org.id: for_org(settings, org) for org in orgs}
+
+
+def _build(settings: Settings, wecom_url: str, webhook_url: str, secret: str) -> list[Notifier]:
     timeout = settings.notifier_timeout_seconds
     notifiers: list[Notifier] = []
-    if settings.wecom_robot_url:
-        notifiers.append(WeComRobot(settings.wecom_robot_url, timeout=timeout))
-    if settings.webhook_url:
-        if not settings.webhook_secret:
+    if wecom_url:
+        notifiers.append(WeComRobot(wecom_url, timeout=timeout))
+    if webhook_url:
+        if not secret:
             raise ValueError("MOMENTCAST_WEBHOOK_SECRET must be set with MOMENTCAST_WEBHOOK_URL")
-        notifiers.append(Webhook(settings.webhook_url, settings.webhook_secret, timeout=timeout))
+        notifiers.append(Webhook(webhook_url, secret, timeout=timeout))
     if settings.smtp_url:
         notifiers.append(Email(settings.smtp_url, settings.smtp_from, timeout=timeout))
     return notifiers

@@ -145,6 +145,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/me"): Rule("staff", 200),
     ("POST", "/api/staff"): Rule("admin", 201, unique_staff),
     ("GET", "/api/staff"): Rule("admin", 200),
+    ("GET", "/api/org/reminder-channels"): Rule("admin", 200),
+    ("PUT", "/api/org/reminder-channels"): Rule("admin", 200, json_body({"webhook_url": ""})),
     ("POST", "/api/posts"): Rule("editor", 201, form(title="t", text="正文")),
     ("GET", "/api/posts"): Rule("staff", 200),
     ("GET", "/api/posts/{post_id}"): Rule("staff", 200),

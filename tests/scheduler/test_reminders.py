@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from service.db import unit_of_work
+from service.errors import Unprocessable
 from service.models import PlanItem, Reminder, Rep
-from service.plans import reminders
+from service.orgs import channels as org_channels
+from service.plans import notifiers, reminders
 from service.plans.notifiers import Email, Notifier, Webhook, WeComRobot
 from service.reps.service import personal_url
 from service.runtime import Runtime
@@ -191,3 +193,71 @@ def test_the_robot_is_sent_at_most_20_messages_a_minute(
     assert len(wecom[0].messages) == 20 and wecom[0].refusals == []
     assert plan(client, org, post_id)["reminded"] == 200
     assert max(len(m["text"]["content"].encode()) for m in wecom[0].messages) <= 2048
+
+
+class TestEachBrandsOwnChannels:
+    def test_an_org_with_its_own_robot_is_reminded_there_the_others_on_the_installs(
+        self, client: TestClient, make_org: Any, add_reps: Any, runtime: Runtime, monkeypatch: Any
+    ) -> None:
+        own, installs = FakeWeCom(key="brand-robot"), FakeWeCom(key="install-robot")
+        with http_server(own) as own_base, http_server(installs) as install_base:
+            monkeypatch.setattr(
+                runtime.settings,
+                "wecom_robot_url",
+                f"{install_base}/cgi-bin/webhook/send?key=install-robot",
+            )
+            brand, other = make_org(), make_org()
+            robot = f"{own_base}/cgi-bin/webhook/send?key=brand-robot"
+            answer = client.put(
+                "/api/org/reminder-channels", headers=brand.admin, json={"wecom_robot_url": robot}
+            )
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["wecom_robot_url"].endswith("?…obot")  # the key stays hidden
+            planned(client, brand, add_reps, runtime, ["品牌导购"])
+            planned(client, other, add_reps, runtime, ["别家导购"])
+            by_org = notifiers.by_org(runtime.sessions, runtime.settings)
+            for org in (brand, other):
+                run(runtime, by_org[org.id], org)
+        assert ["品牌导购" in m["text"]["content"] for m in own.messages] == [True]
+        assert ["别家导购" in m["text"]["content"] for m in installs.messages] == [True]
+
+    @pytest.mark.parametrize(
+        ("body", "detail"),
+        [
+            ({"wecom_robot_url": "ftp://robot.example/send"}, "http or https URL"),
+            ({"webhook_url": "https://hooks.example/mc"}, "at least 16 characters"),
+            ({"webhook_url": "https://hooks.example/mc", "webhook_secret": "short"}, "16"),
+            ({"smtp_url": "smtp://x"}, "Extra inputs"),
+        ],
+    )
+    def test_bad_channels_are_refused_and_nothing_changes(
+        self, client: TestClient, org: Org, body: dict[str, str], detail: str
+    ) -> None:
+        before = client.get("/api/org/reminder-channels", headers=org.admin).json()
+        answer = client.put("/api/org/reminder-channels", headers=org.admin, json=body)
+        assert answer.status_code == 422 and detail in answer.json()["detail"]
+        assert client.get("/api/org/reminder-channels", headers=org.admin).json() == before
+
+    def test_production_refuses_plain_http_and_internal_addresses(
+        self, runtime: Runtime, monkeypatch: Any
+    ) -> None:
+        monkeypatch.setattr(runtime.settings, "env", "production")
+        for url in (
+            "http://robot.example/send",
+            "https://127.0.0.1/send",
+            "https://10.1.2.3/send",
+            "https://[::1]/send",
+            "https://localhost/send",
+        ):
+            with pytest.raises(Unprocessable):
+                org_channels.check_endpoint(url, runtime.settings, field="wecom_robot_url")
+        org_channels.check_endpoint(
+            "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k",
+            runtime.settings,
+            field="wecom_robot_url",
+        )
+
+    def test_only_admins_see_or_change_them(self, client: TestClient, org: Org) -> None:
+        assert client.get("/api/org/reminder-channels", headers=org.manager).status_code == 403
+        put = client.put("/api/org/reminder-channels", headers=org.editor, json={})
+        assert put.status_code == 403

@@ -1,0 +1,81 @@
+"""An organisation's own reminder channels: its WeCom group robot and its webhook.
+
+The robot URL carries the robot's key, so it is a secret too: it is shown masked and never
+logged. Only https endpoints are accepted in production, and never one that names this
+machine or a private network by address (the workers would otherwise post wherever an admin
+points them, including services that trust the local network)."""
+
+from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
+
+from sqlalchemy.orm import Session
+
+from service.errors import Unprocessable
+from service.models import Organisation
+from service.orgs.schemas import ReminderChannels, ReminderChannelsUpdate
+from service.settings import Settings
+
+MIN_WEBHOOK_SECRET = 16
+
+
+def read(org: Organisation) -> ReminderChannels:
+    return ReminderChannels(
+        wecom_robot_url=mask(org.wecom_robot_url),
+        webhook_url=org.webhook_url,
+        webhook_secret_set=bool(org.webhook_secret),
+    )
+
+
+def update(
+    session: Session, settings: Settings, org: Organisation, data: ReminderChannelsUpdate
+) -> ReminderChannels:
+    """Set the fields given (an empty string clears one); unchanged fields stay."""
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("wecom_robot_url", "webhook_url"):
+        if changes.get(field):
+            check_endpoint(changes[field].strip(), settings, field=field)
+            changes[field] = changes[field].strip()
+    webhook = changes.get("webhook_url", org.webhook_url)
+    secret = changes.get("webhook_secret", org.webhook_secret)
+    if webhook and len(secret) < MIN_WEBHOOK_SECRET:
+        raise Unprocessable(
+            f"webhook_secret needs at least {MIN_WEBHOOK_SECRET} characters when "
+            "webhook_url is set: receivers check each reminder's signature with it",
+            code="invalid_channel",
+        )
+    for field, value in changes.items():
+        setattr(org, field, value)
+    session.flush()
+    return read(org)
+
+
+def check_endpoint(url: str, settings: Settings, *, field: str) -> None:
+    parts = urlsplit(url)
+    schemes = {"https"} if settings.env == "production" else {"https", "http"}
+    if parts.scheme not in schemes or not parts.hostname:
+        allowed = " or ".join(sorted(schemes))
+        raise Unprocessable(f"{field} must be an {allowed} URL", code="invalid_channel")
+    if settings.env == "production" and _internal(parts.hostname):
+        raise Unprocessable(
+            f"{field} points at this machine or a private network", code="invalid_channel"
+        )
+
+
+def _internal(host: str) -> bool:
+    if host.lower() in {"localhost", "localhost.localdomain"} or host.endswith(".local"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False  # a name: resolved when sending (not re-checked there)
+    return not address.is_global
+
+
+def mask(url: str) -> str:
+    """The URL with its query (where the robot's key is) reduced to its last four characters."""
+    if not url:
+        return ""
+    base, _, query = url.partition("?")
+    return f"{base}?…{query[-4:]}" if query else base
