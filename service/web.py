@@ -20,6 +20,7 @@ from service.errors import AppError, Forbidden, Unauthorized, error_response
 from service.headers import security_headers
 from service.models import Staff
 from service.security import LoginThrottle
+from service.settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -91,6 +92,23 @@ def check_csrf(request: Request, runtime: RuntimeDep, presented: str) -> None:
 
 def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
+
+
+def set_private_cookie(
+    response: Response, settings: Settings, name: str, value: str, *, max_age: int, path: str = "/"
+) -> None:
+    """Every cookie momentcast sets: never readable by scripts, sent on top-level navigations
+    from other sites (WeChat's redirects, a shared link) but not on their sub-requests, and
+    only over https when the site is served over https."""
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=path,
+        httponly=True,
+        samesite="lax",
+        secure=settings.base_url.startswith("https://"),
+    )
 
 
 # What a rep (or a staff member in a browser) reads instead of the JSON error.

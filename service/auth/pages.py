@@ -17,7 +17,7 @@ from service.errors import Unauthorized
 from service.orgs import service as orgs_service
 from service.runtime import Runtime
 from service.security import new_nonce
-from service.web import PageStaff, check_csrf, redirect, render
+from service.web import PageStaff, check_csrf, redirect, render, set_private_cookie
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 
@@ -51,13 +51,12 @@ def login_page(
         login_csrf=runtime.signer.csrf_token(f"login:{nonce}"),
     )
     if LOGIN_COOKIE not in request.cookies:
-        response.set_cookie(
+        set_private_cookie(
+            response,
+            runtime.settings,
             LOGIN_COOKIE,
             nonce,
             max_age=LOGIN_COOKIE_SECONDS,
-            httponly=True,
-            samesite="lax",
-            secure=runtime.settings.base_url.startswith("https://"),
             path="/admin/login",
         )
     return response
@@ -97,14 +96,12 @@ def login(
         )
     response = redirect(safe_next(next))
     response.delete_cookie(LOGIN_COOKIE, path="/admin/login")
-    response.set_cookie(
+    set_private_cookie(
+        response,
+        runtime.settings,
         SESSION_COOKIE,
         runtime.signer.staff_token(org_id=staff.org_id, staff_id=staff.id),
         max_age=runtime.settings.staff_token_ttl_seconds,
-        httponly=True,
-        samesite="lax",
-        secure=runtime.settings.base_url.startswith("https://"),
-        path="/",
     )
     return response
 

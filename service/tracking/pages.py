@@ -22,7 +22,7 @@ from service.tracking import oauth, service
 from service.tracking.article import split_sections
 from service.tracking.bots import is_bot
 from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
-from service.web import render
+from service.web import render, set_private_cookie
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -145,26 +145,14 @@ def _to_wechat(runtime: Runtime, current_url: str) -> Response:
     nonce = new_nonce()
     state = runtime.signer.csrf_token(f"oauth:{nonce}")
     response = RedirectResponse(oauth.authorize_url(runtime.settings, current_url, state=state))
-    response.set_cookie(
-        oauth.STATE_COOKIE,
-        nonce,
-        max_age=oauth.STATE_SECONDS,
-        httponly=True,
-        samesite="lax",  # sent on WeChat's top-level redirect back
-        secure=runtime.settings.base_url.startswith("https://"),
+    set_private_cookie(  # Lax: sent on WeChat's top-level redirect back
+        response, runtime.settings, oauth.STATE_COOKIE, nonce, max_age=oauth.STATE_SECONDS
     )
     return _no_store(response)
 
 
 def _with_cookie(runtime: Runtime, response: Response, cookie_id: str) -> Response:
-    response.set_cookie(
-        VIEWER_COOKIE,
-        cookie_id,
-        max_age=COOKIE_MAX_AGE,
-        httponly=True,
-        samesite="lax",
-        secure=runtime.settings.base_url.startswith("https://"),
-    )
+    set_private_cookie(response, runtime.settings, VIEWER_COOKIE, cookie_id, max_age=COOKIE_MAX_AGE)
     return _no_store(response)
 
 
