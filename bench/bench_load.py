@@ -23,10 +23,8 @@ import multiprocessing
 import os
 import random
 import re
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -39,6 +37,7 @@ import redis
 from sqlalchemy import func, select
 
 from bench._report import write_section
+from bench._server import free_port, start_uvicorn
 from bench.bench_scheduler import schema
 from bench.bench_service import nine_images
 from service import engines
@@ -477,31 +476,11 @@ async def drive(
 # --- the server and the periodic jobs ------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
     """Production's command (Dockerfile), with one process and no access log."""
-    command = [sys.executable, "-m", "uvicorn", "service.app:create_app", "--factory"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    command += ["--no-access-log", "--log-level", "warning"]
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    return start_uvicorn(
+        "service.app:create_app", port=port, env=env, log=log, options=("--workers", "1")
     )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            break
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit(f"the server did not start:\n{log.read_text()[-3000:]}")
 
 
 JOBS = ("tracking.fold_events", "dashboard.refresh_rollups", "tracking.recompute_tags")

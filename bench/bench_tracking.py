@@ -16,10 +16,8 @@ import asyncio
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -31,6 +29,7 @@ import redis
 from fastapi import FastAPI, Response
 
 from bench._report import write_section
+from bench._server import free_port, start_uvicorn
 from service.app import create_app
 from service.db import unit_of_work
 from service.orgs import service as orgs_service
@@ -48,7 +47,6 @@ from service.tracking.links import ShareLink, ViewToken, signer_for
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 KEY = "bench-tracking-key"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def app_factory() -> FastAPI:
@@ -198,42 +196,11 @@ def fold_forever(data_dir: str, stream: str, stop: Any, samples: Any, folded: An
     store.close()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "bench.bench_tracking:app_factory",
-            "--port",
-            str(port),
-            "--loop",
-            "uvloop",
-            "--http",
-            "httptools",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
+def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    options = ("--loop", "uvloop", "--http", "httptools")
+    return start_uvicorn(
+        "bench.bench_tracking:app_factory", port=port, env=env, log=log, options=options
     )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return server
-        except OSError:
-            time.sleep(0.1)
-    server.kill()
-    raise SystemExit("the server did not start")
 
 
 def main() -> None:
@@ -261,7 +228,7 @@ def main() -> None:
         runtime.migrate()
         tokens = prepare(runtime, args.views)
         port = free_port()
-        server = start_server(env, port)
+        server = start_server(env, port, Path(tmp) / "server.log")
         try:
             report = run_loads(runtime, port, tokens, stream, args)
         finally:
