@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from service.dashboard.stats import median
 from service.db import is_postgres
-from service.models import Copy, PlanItem, Post, Rep
+from service.models import Copy, Plan, PlanItem, Post, Rep
 from service.models.rollup import PostRead, PostRep, PostViewer
 from service.models.tracking import PageView, Viewer, ViewerTag
 
@@ -102,6 +102,18 @@ def copy_counts(
     return {r[0]: (int(r[1]), int(r[2])) for r in session.execute(query)}
 
 
+def planned(session: Session, *, org_id: int, post_ids: Sequence[int]) -> dict[int, set[int]]:
+    """{post id: the reps its plan targets}, for the posts that have a plan."""
+    plans = select(Plan.post_id).where(Plan.org_id == org_id, Plan.post_id.in_(list(post_ids)))
+    found: dict[int, set[int]] = {post_id: set() for post_id in session.scalars(plans)}
+    items = select(PlanItem.post_id, PlanItem.rep_id).where(
+        PlanItem.org_id == org_id, PlanItem.post_id.in_(list(found))
+    )
+    for post_id, rep_id in session.execute(items):
+        found[post_id].add(rep_id)
+    return found
+
+
 def per_viewer_reads(*, org_id: int, post_ids: Sequence[int], team: str | None) -> Any:
     """A subquery of the roll-up: one row per (post, viewer) with views and read time;
     with `team`, only what came through that team's reps' links."""
@@ -170,16 +182,6 @@ def reading_stats(
 
 def _float(value: Any) -> float | None:
     return None if value is None else float(value)
-
-
-def active_rep_counts(session: Session, *, org_id: int) -> dict[str, int]:
-    """{team: active reps}."""
-    query = (
-        select(Rep.team, func.count(Rep.id))
-        .where(Rep.org_id == org_id, Rep.active.is_(True))
-        .group_by(Rep.team)
-    )
-    return {r[0]: int(r[1]) for r in session.execute(query)}
 
 
 def rep_activity(

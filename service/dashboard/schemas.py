@@ -15,7 +15,7 @@ class Thresholds(BaseModel):
 
 
 class Funnel(BaseModel):
-    reps_targeted: int  # active reps (of the team, when filtered)
+    reps_targeted: int  # reps the post's plan targets (of the team, when filtered)
     copies_opened: int
     posted: int  # copies marked 我已发布
     views: int
@@ -148,7 +148,7 @@ class LeaderRow(BaseModel):
     team: str
     reps: int
     posted: int
-    targeted: int  # reps × posts in the period
+    targeted: int  # posts in the period whose plan targets the rep(s), summed over reps
     execution_percent: float | None
     views: int
     unique_viewers: int

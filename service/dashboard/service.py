@@ -61,10 +61,15 @@ def campaign(
         deep_ms=int(limits.deep_seconds * 1000),
         team=team,
     )
-    active = repository.active_rep_counts(session, org_id=org_id)
-    targeted = active.get(team, 0) if team else sum(active.values())
+    reps = repository.reps(session, org_id=org_id)
+    everyone = {rep.id for rep in reps.values() if rep.active and (not team or rep.team == team)}
+    plans = repository.planned(session, org_id=org_id, post_ids=ids)
     rows = []
     for post_id, title, published_at in posts:
+        # A post published to some teams targets their reps; one without a plan, everyone.
+        targets = plans.get(post_id)
+        in_scope = {r for r in targets if not team or reps[r].team == team} if targets else None
+        targeted = len(in_scope) if in_scope is not None else len(everyone)
         opened, posted = copies.get(post_id, (0, 0))
         views, unique, careful, deep, _, median_ms = reading.get(post_id, (0, 0, 0, 0, 0, None))
         funnel = Funnel(
@@ -115,18 +120,21 @@ def leaderboard(
     as_of = rollup.ensure_fresh(session, org_id=org_id, post_ids=ids)
     activity = repository.rep_activity(session, org_id=org_id, post_ids=ids)
     reps = [r for r in repository.reps(session, org_id=org_id).values() if r.active]
+    plans = repository.planned(session, org_id=org_id, post_ids=ids)
+    unplanned = len(ids) - len(plans)  # posts without a plan target every rep
     rows: list[LeaderRow] = []
     teams: dict[str, list[int]] = {}
     for rep in reps:
         posted, views, unique, ms = activity.get(rep.id, (0, 0, 0, 0))
-        rows.append(_row(str(rep.id), rep.name, rep.team, 1, posted, len(ids), views, unique, ms))
+        targeted = unplanned + sum(rep.id in targets for targets in plans.values())
+        rows.append(_row(str(rep.id), rep.name, rep.team, 1, posted, targeted, views, unique, ms))
         total = teams.setdefault(rep.team, [0, 0, 0, 0, 0])
-        for index, value in enumerate((1, posted, views, unique, ms)):
+        for index, value in enumerate((1, posted, targeted, views, ms)):
             total[index] += value
     readers = repository.team_readers(session, org_id=org_id, post_ids=ids)
     team_rows = [
-        _row(team, team or "未分组", team, n, posted, n * len(ids), views, readers.get(team, 0), ms)
-        for team, (n, posted, views, _, ms) in teams.items()
+        _row(team, team or "未分组", team, n, posted, targeted, views, readers.get(team, 0), ms)
+        for team, (n, posted, targeted, views, ms) in teams.items()
     ]
     return Leaderboard(
         since=since,

@@ -156,6 +156,29 @@ class TestCampaign:
         assert older["median_engaged_seconds"] == 50.0  # the same as on the post's page
         assert data["teams"] == ["朝阳店", "海淀店"]
 
+    def test_a_post_published_to_one_team_targets_only_its_reps_everywhere(
+        self, client: TestClient, org: Org, campaign: Scenario
+    ) -> None:
+        post = client.post(
+            "/api/posts", headers=org.editor, data={"title": "朝阳店专场", "text": "到店有礼"}
+        ).json()
+        published = client.post(
+            f"/api/posts/{post['id']}/publish", headers=org.editor, json={"teams": ["朝阳店"]}
+        )
+        assert published.status_code == 200, published.text
+        data = get(client, org, "/api/dashboard/campaign")
+        funnel = {p["post_id"]: p["funnel"] for p in data["posts"]}[post["id"]]
+        assert funnel["reps_targeted"] == 2  # 张 and 李, not 陈 of 海淀店
+        haidian = get(client, org, "/api/dashboard/campaign", team="海淀店")
+        assert {p["post_id"]: p for p in haidian["posts"]}[post["id"]]["funnel"][
+            "reps_targeted"
+        ] == 0
+        board = get(client, org, "/api/dashboard/leaderboard")
+        targeted = {r["name"]: r["targeted"] for r in board["reps"]}
+        assert targeted == {"张晓雯": 3, "李俊杰": 3, "陈思远": 2}  # 2 posts for all, 1 for 朝阳店
+        teams = {t["name"]: t["targeted"] for t in board["teams"]}
+        assert teams == {"朝阳店": 6, "海淀店": 2}
+
     def test_a_team_counts_only_its_reps(
         self, client: TestClient, org: Org, campaign: Scenario
     ) -> None:
