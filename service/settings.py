@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     tracking_ip_rate: float = 200.0  # beacons per second per client address (sustained) ...
     tracking_ip_burst: int = 400  # ... and its burst
     tracking_event_retention_days: int = 90
+    # A Redis delivery unacknowledged this long is taken over from its (dead) consumer; long
+    # enough that a slow but living consumer is never raced.
+    tracking_claim_idle_seconds: float = 60.0
     wechat_oa_appid: str = ""  # set both to use silent OAuth (snsapi_base) in WeChat
     wechat_oa_secret: str = ""
     wechat_open_url: str = "https://open.weixin.qq.com"

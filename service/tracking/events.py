@@ -27,7 +27,7 @@ from service.settings import Settings
 
 STREAM = "momentcast:events"
 GROUP = "fold"
-CLAIM_IDLE_MS = 60_000  # a delivery unacknowledged this long belongs to a dead consumer
+CLAIM_IDLE_SECONDS = 60.0  # a delivery unacknowledged this long belongs to a dead consumer
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Delivery:
 
 class EventStore(Protocol):
     async def append(self, event: dict[str, Any]) -> None: ...
+    def append_now(self, event: dict[str, Any]) -> None: ...  # outside an event loop
     def read(self, *, count: int) -> list[Delivery]: ...
     def ack(self, ids: Sequence[str]) -> None: ...
     def backlog(self) -> int: ...
@@ -48,7 +49,12 @@ class EventStore(Protocol):
 def open_store(settings: Settings, *, consumer: str | None = None) -> EventStore:
     """The store `settings` choose: events_url redis://... or the journal under data_dir."""
     if settings.events_url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisStream(settings.events_url, consumer=consumer, stream=settings.events_stream)
+        return RedisStream(
+            settings.events_url,
+            consumer=consumer,
+            stream=settings.events_stream,
+            claim_idle_seconds=settings.tracking_claim_idle_seconds,
+        )
     if settings.events_url:
         raise ValueError(
             f"MOMENTCAST_EVENTS_URL must be a redis:// URL or empty, not {settings.events_url!r}"
@@ -126,8 +132,16 @@ class RedisStream:
     then claims ones a dead consumer left idle (XAUTOCLAIM), then reads new events.
     """
 
-    def __init__(self, url: str, *, consumer: str | None = None, stream: str = STREAM) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        consumer: str | None = None,
+        stream: str = STREAM,
+        claim_idle_seconds: float = CLAIM_IDLE_SECONDS,
+    ) -> None:
         self._url, self.stream = url, stream
+        self.claim_idle_ms = int(claim_idle_seconds * 1000)
         self._sync = redis.Redis.from_url(url, decode_responses=True)
         self._async: aioredis.Redis | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -188,7 +202,7 @@ class RedisStream:
         entries = self._read_group("0", count)  # mine, delivered before but never acked
         if not entries:
             claimed = self._sync.xautoclaim(
-                self.stream, GROUP, self.consumer, CLAIM_IDLE_MS, start_id="0-0", count=count
+                self.stream, GROUP, self.consumer, self.claim_idle_ms, start_id="0-0", count=count
             )
             entries = list(claimed[1])
         if not entries:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from service.runtime import Runtime
-from service.tracking import consumer, events
+from service.tracking import consumer
 from service.tracking.events import RedisStream
 from tests.tracking.conftest import REDIS_URL, redis_or_skip
 
@@ -41,7 +41,6 @@ def test_a_dead_consumers_deliveries_are_claimed_and_folded(
     viewer: Any,
     staff_client: Any,
     stream_name: str,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     shared, _ = open_views(share, viewer, 1)
     producer = RedisStream(REDIS_URL, stream=stream_name, consumer="producer")
@@ -62,7 +61,7 @@ def test_a_dead_consumers_deliveries_are_claimed_and_folded(
 
     alive = RedisStream(REDIS_URL, stream=stream_name, consumer="alive")
     assert consumer.drain(runtime.sessions, alive) == 0  # not idle long enough to claim yet
-    monkeypatch.setattr(events, "CLAIM_IDLE_MS", 0)
+    alive.claim_idle_ms = 0  # as if the dead consumer's delivery had waited a minute
     assert consumer.drain(runtime.sessions, alive) == 1
     assert totals(staff_client, shared) == [(6.0, 5.0, 40)]
     assert alive.backlog() == 0
