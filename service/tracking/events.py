@@ -30,6 +30,10 @@ GROUP = "fold"
 CLAIM_IDLE_SECONDS = 60.0  # a delivery unacknowledged this long belongs to a dead consumer
 
 
+class StoreUnavailable(Exception):
+    """The store could not take an event (Redis down, journal locked): it was not accepted."""
+
+
 @dataclass(frozen=True)
 class Delivery:
     id: str
@@ -82,7 +86,10 @@ class Journal:
 
     async def append(self, event: dict[str, Any]) -> None:
         # Off the event loop: the insert may wait for a consumer's commit to release the file.
-        await asyncio.to_thread(self.append_now, event)
+        try:
+            await asyncio.to_thread(self.append_now, event)
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     def append_now(self, event: dict[str, Any]) -> None:
         with self._lock:
@@ -161,7 +168,10 @@ class RedisStream:
         self._pending.append((json.dumps(event, separators=(",", ":")), done))
         if self._flusher is None:
             self._flusher = loop.create_task(self._flush())
-        await done
+        try:
+            await done
+        except redis.RedisError as exc:
+            raise StoreUnavailable(str(exc)) from exc
 
     async def _flush(self) -> None:
         assert self._async is not None

@@ -9,12 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
 from service.deps import CurrentStaff, PostDep, RepFromToken, RequireAdmin, SessionDep
-from service.errors import AppError, Forbidden, NotFound, PayloadTooLarge
+from service.errors import AppError, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable
 from service.models.tracking import Viewer
 from service.security import TokenError
 from service.tracking import beacons, privacy, reports, repository, service, tags
 from service.tracking.bots import is_bot
-from service.tracking.events import EventStore, open_store
+from service.tracking.events import EventStore, StoreUnavailable, open_store
 from service.tracking.links import signer_for
 from service.tracking.ratelimit import TokenBuckets
 from service.tracking.schemas import (
@@ -86,7 +86,12 @@ async def ingest(request: Request) -> Response:
         received_at=time.time(),
         margin_s=runtime.settings.tracking_clock_margin_seconds,
     )
-    await gate.store.append(event)
+    try:
+        await gate.store.append(event)
+    except StoreUnavailable:  # not accepted; the phone's next beacon carries the same totals
+        raise ServiceUnavailable(
+            "beacons cannot be stored right now; retry", code="events_down"
+        ) from None
     return Response(status_code=204)
 
 

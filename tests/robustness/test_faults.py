@@ -116,12 +116,7 @@ def check_publish_survives_kills(stack: Stack, tmp_path: Path) -> None:
         # A worker with beat: queued fan-outs run; plans whose task never reached the broker
         # (committed, then killed before the send) are picked up by the sweeper.
         recovery = time.perf_counter()
-        stack.start_worker(
-            concurrency=2,
-            beat=True,
-            MOMENTCAST_SWEEP_INTERVAL_SECONDS="1",
-            MOMENTCAST_SWEEP_STUCK_SECONDS="3",
-        )
+        stack.start_sweeping_worker()
         wait_for(
             lambda: all(len(stack.copies_per_rep(post_id)) == REPS for post_id in posts),
             seconds=300,

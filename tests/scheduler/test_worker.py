@@ -83,6 +83,15 @@ class Stack:
         self.workers.append(worker)
         return worker
 
+    def start_sweeping_worker(self) -> Any:
+        """A worker with beat whose sweeper re-queues stalled work after 3 s, not 2 minutes."""
+        return self.start_worker(
+            concurrency=2,
+            beat=True,
+            MOMENTCAST_SWEEP_INTERVAL_SECONDS="1",
+            MOMENTCAST_SWEEP_STUCK_SECONDS="3",
+        )
+
     def kill(self, worker: subprocess.Popen[bytes]) -> None:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(timeout=10)
@@ -158,8 +167,20 @@ def wait_for(check: Callable[[], Any], *, seconds: float, what: str) -> Any:
         time.sleep(0.2)
 
 
+def recovery(stack: Stack, post_id: int, *, total: int, since: float) -> tuple[float, float]:
+    """Seconds from `since` (a perf_counter time) until copies are made again, and until all
+    `total` exist: the recovery figures SECURITY.md reports (run with -s to see them)."""
+    before = len(stack.copies_per_rep(post_id))
+    wait_for(lambda: len(stack.copies_per_rep(post_id)) > before, seconds=300, what="progress")
+    resumed = time.perf_counter() - since
+    wait_for(lambda: len(stack.copies_per_rep(post_id)) == total, seconds=300, what="all copies")
+    return resumed, time.perf_counter() - since
+
+
 @contextmanager
-def stack_on(database_url: str, broker_url: str, data_dir: Path) -> Iterator[Stack]:
+def stack_on(
+    database_url: str, broker_url: str, data_dir: Path, **settings_: Any
+) -> Iterator[Stack]:
     settings = Settings(
         env="test",
         data_dir=data_dir,
@@ -170,6 +191,7 @@ def stack_on(database_url: str, broker_url: str, data_dir: Path) -> Iterator[Sta
         send_tasks=True,
         queue_prefix=f"test-{uuid.uuid4().hex[:10]}-",
         fanout_chunk_size=10,
+        **settings_,
     )
     runtime = Runtime.build(settings)
     runtime.migrate()
@@ -230,13 +252,10 @@ def test_a_worker_killed_mid_fan_out_leaves_every_rep_exactly_one_copy(stack: St
     assert at_kill < 200, "the fan-out finished before the kill; the test proves nothing"
     # The new worker carries on with what is still queued; its beat's sweeper re-queues what
     # the killed one had taken (late acknowledgement keeps it, but only the sweeper is fast).
-    stack.start_worker(
-        concurrency=2,
-        beat=True,
-        MOMENTCAST_SWEEP_INTERVAL_SECONDS="1",
-        MOMENTCAST_SWEEP_STUCK_SECONDS="3",
-    )
-    wait_for(lambda: len(stack.copies_per_rep(post_id)) == 200, seconds=240, what="200 copies")
+    restarted = time.perf_counter()
+    stack.start_sweeping_worker()
+    resumed, done = recovery(stack, post_id, total=200, since=restarted)
+    print(f"\nworker kill -9 at {at_kill}/200: copies again {resumed:.1f} s, all {done:.1f} s")
     assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
     assert stack.image_files_missing(post_id) == 0
     plan = wait_for(
@@ -246,10 +265,11 @@ def test_a_worker_killed_mid_fan_out_leaves_every_rep_exactly_one_copy(stack: St
 
 
 class OwnRedis:
-    """A real redis-server of the test's own, so restarting it disturbs nobody else."""
+    """A real redis-server of the test's own, so restarting it disturbs nobody else.
+    `appendonly`: persist as docker-compose's Redis does (AOF, fsync every second)."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.port, self.workdir = free_port(), workdir
+    def __init__(self, workdir: Path, *, appendonly: bool = False) -> None:
+        self.port, self.workdir, self.appendonly = free_port(), workdir, appendonly
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -257,22 +277,10 @@ class OwnRedis:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.workdir),
-            ],
-            stdout=subprocess.DEVNULL,
-        )
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
+        command += ["--save", "", "--dir", str(self.workdir)]
+        command += ["--appendonly", "yes" if self.appendonly else "no"]
+        self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
         import redis
 
         def up() -> bool:
@@ -283,9 +291,13 @@ class OwnRedis:
 
         wait_for(up, seconds=10, what="redis-server")
 
-    def stop(self) -> None:
+    def stop(self, *, graceful: bool = False) -> None:
+        """SIGKILL, or SIGTERM as `docker restart` sends (Redis then writes out and exits)."""
         if self.process is not None:
-            self.process.kill()
+            if graceful:
+                self.process.terminate()
+            else:
+                self.process.kill()
             self.process.wait(timeout=10)
 
 
@@ -298,19 +310,16 @@ def test_redis_restarted_mid_fan_out_loses_nothing(tmp_path: Path) -> None:
         with stack_on(*urls, tmp_path / "data") as stack:
             reps = stack.add_reps(200)
             post_id = stack.publish_post(images=1)
-            stack.start_worker(
-                concurrency=2,
-                beat=True,
-                MOMENTCAST_SWEEP_INTERVAL_SECONDS="1",
-                MOMENTCAST_SWEEP_STUCK_SECONDS="3",
-            )
+            stack.start_sweeping_worker()
             wait_for(lambda: len(stack.copies_per_rep(post_id)) >= 30, seconds=180, what="30")
             own.stop()  # Redis keeps nothing on disk here: every queued message is gone
             time.sleep(2)
             at_restart = len(stack.copies_per_rep(post_id))
             own.start()
+            back = time.perf_counter()
             assert at_restart < 200, "the fan-out finished before the restart"
-            wait_for(lambda: len(stack.copies_per_rep(post_id)) == 200, seconds=300, what="all")
+            resumed, done = recovery(stack, post_id, total=200, since=back)
+            print(f"\nRedis restart at {at_restart}/200: copies {resumed:.1f} s, all {done:.1f} s")
             assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
     finally:
         own.stop()
@@ -372,18 +381,17 @@ def test_postgres_restarted_mid_fan_out_loses_nothing(tmp_path: Path) -> None:
         with stack_on(own.url, REDIS_URL, tmp_path / "data") as stack:
             reps = stack.add_reps(200)
             post_id = stack.publish_post(images=1)
-            stack.start_worker(
-                concurrency=2,
-                beat=True,
-                MOMENTCAST_SWEEP_INTERVAL_SECONDS="1",
-                MOMENTCAST_SWEEP_STUCK_SECONDS="3",
-            )
+            stack.start_sweeping_worker()
             wait_for(lambda: len(stack.copies_per_rep(post_id)) >= 30, seconds=180, what="30")
             own.crash()
             time.sleep(3)  # tasks running now fail on the database and are given up
             own.start()
+            back = time.perf_counter()
             stack.runtime.engine.dispose()  # the test's own pool holds dead connections too
-            wait_for(lambda: len(stack.copies_per_rep(post_id)) == 200, seconds=300, what="all")
+            resumed, done = recovery(stack, post_id, total=200, since=back)
+            print(
+                f"\nPostgreSQL crash: copies again {resumed:.1f} s after restart, all {done:.1f} s"
+            )
             assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
             assert stack.image_files_missing(post_id) == 0
     finally:
