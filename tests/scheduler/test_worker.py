@@ -181,17 +181,19 @@ def recovery(stack: Stack, post_id: int, *, total: int, since: float) -> tuple[f
 def stack_on(
     database_url: str, broker_url: str, data_dir: Path, **settings_: Any
 ) -> Iterator[Stack]:
+    defaults: dict[str, Any] = {
+        "env": "test",
+        "secret_key": "scheduler-test-key",
+        "base_url": "http://testserver",
+        "send_tasks": True,
+        "queue_prefix": f"test-{uuid.uuid4().hex[:10]}-",
+        "fanout_chunk_size": 10,
+    }
     settings = Settings(
-        env="test",
         data_dir=data_dir,
         database_url=database_url,
         broker_url=broker_url,
-        secret_key="scheduler-test-key",
-        base_url="http://testserver",
-        send_tasks=True,
-        queue_prefix=f"test-{uuid.uuid4().hex[:10]}-",
-        fanout_chunk_size=10,
-        **settings_,
+        **(defaults | settings_),
     )
     runtime = Runtime.build(settings)
     runtime.migrate()
