@@ -372,31 +372,35 @@ class OwnPostgres:
         self._as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.dir), "-m", "immediate", "stop")
 
 
-def test_postgres_restarted_mid_fan_out_loses_nothing(tmp_path: Path) -> None:
-    redis_or_skip()
+@contextmanager
+def own_postgres() -> Iterator[OwnPostgres]:
+    """A started PostgreSQL server of the test's own, crashed and deleted afterwards."""
     if not (PG_BIN / "initdb").exists():
         pytest.skip("PostgreSQL's server binaries are not installed here")
     own = OwnPostgres()
     own.init()
     own.start()
     try:
-        with stack_on(own.url, REDIS_URL, tmp_path / "data") as stack:
-            reps = stack.add_reps(200)
-            post_id = stack.publish_post(images=1)
-            stack.start_sweeping_worker()
-            wait_for(lambda: len(stack.copies_per_rep(post_id)) >= 30, seconds=180, what="30")
-            own.crash()
-            time.sleep(3)  # tasks running now fail on the database and are given up
-            own.start()
-            back = time.perf_counter()
-            stack.runtime.engine.dispose()  # the test's own pool holds dead connections too
-            resumed, done = recovery(stack, post_id, total=200, since=back)
-            print(
-                f"\nPostgreSQL crash: copies again {resumed:.1f} s after restart, all {done:.1f} s"
-            )
-            assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
-            assert stack.image_files_missing(post_id) == 0
+        yield own
     finally:
         with contextlib.suppress(subprocess.CalledProcessError):
             own.crash()
         shutil.rmtree(own.workdir, ignore_errors=True)
+
+
+def test_postgres_restarted_mid_fan_out_loses_nothing(tmp_path: Path) -> None:
+    redis_or_skip()
+    with own_postgres() as own, stack_on(own.url, REDIS_URL, tmp_path / "data") as stack:
+        reps = stack.add_reps(200)
+        post_id = stack.publish_post(images=1)
+        stack.start_sweeping_worker()
+        wait_for(lambda: len(stack.copies_per_rep(post_id)) >= 30, seconds=180, what="30")
+        own.crash()
+        time.sleep(3)  # tasks running now fail on the database and are given up
+        own.start()
+        back = time.perf_counter()
+        stack.runtime.engine.dispose()  # the test's own pool holds dead connections too
+        resumed, done = recovery(stack, post_id, total=200, since=back)
+        print(f"\nPostgreSQL crash: copies again {resumed:.1f} s after restart, all {done:.1f} s")
+        assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
+        assert stack.image_files_missing(post_id) == 0

@@ -4,10 +4,8 @@ stored twice; the consumer then produces the same totals the phones last reporte
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -37,7 +35,7 @@ from service.tracking import consumer
 from service.tracking.events import open_store
 from service.tracking.links import ShareLink, share_path, signer_for
 from tests.live import free_port
-from tests.scheduler.test_worker import PG_BIN, OwnPostgres, OwnRedis, stack_on, wait_for
+from tests.scheduler.test_worker import OwnRedis, own_postgres, stack_on, wait_for
 from tests.tracking.conftest import PHONE_UA, REDIS_URL, TOKEN_RE, redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -324,18 +322,13 @@ def test_postgres_crashing_mid_stream_loses_no_accepted_beacon(tmp_path: Path) -
     (they never need the database), the fold that runs into the dead database is retried,
     and once it is back every view gets exactly the totals its phone last sent."""
     redis_or_skip()
-    if not (PG_BIN / "initdb").exists():
-        pytest.skip("PostgreSQL's server binaries are not installed here")
-    own = OwnPostgres()
-    own.init()
-    own.start()
     port = free_port()
+    with own_postgres() as own:
 
-    def outage() -> None:
-        own.crash()
-        time.sleep(FOLD_EVERY + 2)  # long enough for a fold to run into the dead database
+        def outage() -> None:
+            own.crash()
+            time.sleep(FOLD_EVERY + 2)  # long enough for a fold to run into the dead database
 
-    try:
         with stack_on(own.url, REDIS_URL, tmp_path / "data", **phones_at(port, REDIS_URL)) as stack:
             path = published_share_path(stack.runtime)
             server = Server(stack.settings, port, tmp_path / "server.log")
@@ -357,10 +350,6 @@ def test_postgres_crashing_mid_stream_loses_no_accepted_beacon(tmp_path: Path) -
             assert folded == sorted(max(totals) for totals in stream.accepted.values())
             worker_log = (stack.logs / "w0.log").read_text(errors="replace")
             assert "OperationalError" in worker_log, "no fold met the dead database"
-    finally:
-        with contextlib.suppress(subprocess.CalledProcessError):
-            own.crash()
-        shutil.rmtree(own.workdir, ignore_errors=True)
     print(
         f"\nPostgreSQL crash: {stream.sent} beacons accepted (none refused), all folded "
         f"{recovered:.1f} s after the restart, every view exact (0 lost, 0 doubled)"
