@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from scheduler import beat
 from service.db import unit_of_work
 from service.models import Role
 from service.models.tracking import PageView
@@ -40,7 +41,6 @@ from tests.tracking.conftest import PHONE_UA, REDIS_URL, TOKEN_RE, redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 PHONES, ROUNDS = 12, 8
-FOLD_EVERY = 5.0  # seconds; scheduler/beat.py's tracking-fold-events
 BACKLOG = PHONES * 2_000  # beacons queued before the fold worker starts
 
 
@@ -327,7 +327,8 @@ def test_postgres_crashing_mid_stream_loses_no_accepted_beacon(tmp_path: Path) -
 
         def outage() -> None:
             own.crash()
-            time.sleep(FOLD_EVERY + 2)  # long enough for a fold to run into the dead database
+            fold_every = beat.schedule(Settings())["tracking-fold-events"]["schedule"]
+            time.sleep(fold_every + 2)  # long enough for a fold to run into the dead database
 
         with stack_on(own.url, REDIS_URL, tmp_path / "data", **phones_at(port, REDIS_URL)) as stack:
             path = published_share_path(stack.runtime)
