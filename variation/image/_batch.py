@@ -1,8 +1,11 @@
 """Copies for an ordered list of reps: each clears the master and its own team's copies.
 
-Re-draws are screened cheaply first: each draw is rendered on a master box-reduced to a short
-side of about 128 px (no colour step) and its pHash and dHash compared; only a draw that
-passes is rendered in full, hashed, checked on all three detectors and measured for fidelity.
+Most draws of a late rep in a team fail, so each draw climbs three rungs and stops at the
+first it fails: a screen (rendered on a master box-reduced to a short side of about 128 px,
+no colour step, pHash and dHash only), a check on all three detectors at the hashing
+reduction (about 270×360 for a 1080×1440 master, colour included), and only then the full
+render, hashed and measured for fidelity. A copy therefore costs about one full render
+however many draws it took.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from PIL import Image
 
 from variation._errors import DiversityError
 from variation.image._badge import apply_badge
-from variation.image._hashes import image_hashes, phash_dhash
+from variation.image._hashes import hashes_of_reduced, image_hashes, phash_dhash, reduction
 from variation.image._master import PreparedMaster
 from variation.image._transforms import render, scaled
 from variation.image._types import (
@@ -113,8 +116,7 @@ def issue_image_copies(
         if values is not None and len(values) != len(rep_keys):
             raise ValueError(f"{name} must give one entry per rep key")
     master = prepare(image)
-    factor = max(1, min(master.size) // _SCREEN_SIDE)
-    proxy = PreparedMaster(master.image.reduce(factor)) if factor > 1 else master
+    rungs = _Rungs(master)
     master_hashes = image_hashes(master.image)
     by_team: defaultdict[str | None, list[ImageHashes]] = defaultdict(list)
     for copy in issued:
@@ -124,9 +126,7 @@ def issue_image_copies(
         team_name = teams[i] if teams is not None else None
         badge = badges[i] if badges is not None else options.rep_badge
         team = _Team(master_hashes, by_team[team_name])
-        variant = _issue_one(
-            master, proxy, factor, f"{seed_prefix}:{key}", options, len(team.copies), badge, team
-        )
+        variant = _issue_one(rungs, f"{seed_prefix}:{key}", options, len(team.copies), badge, team)
         by_team[team_name].append(variant.hashes)
         copies.append(variant)
         if progress is not None:
@@ -134,29 +134,53 @@ def issue_image_copies(
     return copies
 
 
+class _Rungs:
+    """The master at the three sizes a draw is judged at: screen, hashing reduction, full."""
+
+    def __init__(self, master: PreparedMaster) -> None:
+        self.master = master
+        self.screen_factor = max(1, min(master.size) // _SCREEN_SIDE)
+        self.mid_factor = reduction(master.size)
+        self.screen = self._reduced(self.screen_factor)
+        self.mid = self._reduced(self.mid_factor)
+
+    def _reduced(self, factor: int) -> PreparedMaster:
+        return PreparedMaster(self.master.image.reduce(factor)) if factor > 1 else self.master
+
+    def render_small(
+        self, params: VariantParams, badge: RepBadge | None, *, mid: bool
+    ) -> Image.Image:
+        """The draw rendered at the screen size (no colour) or at the hashing reduction."""
+        proxy, factor = (self.mid, self.mid_factor) if mid else (self.screen, self.screen_factor)
+        small = scaled(params, factor, proxy.size)
+        image = render(proxy, small, colour=mid)
+        if badge is not None and small.badge_box is not None:
+            apply_badge(image, badge, small.badge_box)
+        return image
+
+
 def _screen(
-    proxy: PreparedMaster,
-    factor: int,
-    params: VariantParams,
-    badge: RepBadge | None,
-    team: _Team,
-    options: ImageOptions,
+    rungs: _Rungs, params: VariantParams, badge: RepBadge | None, team: _Team, options: ImageOptions
 ) -> tuple[bool, int]:
     """(clears the master?, worst margin) of a draw judged on the proxy by pHash and dHash."""
-    small = scaled(params, factor, proxy.size)
-    image = render(proxy, small, colour=False)
-    if badge is not None and small.badge_box is not None:
-        apply_badge(image, badge, small.badge_box)
-    phash, dhash = phash_dhash(image)
+    phash, dhash = phash_dhash(rungs.render_small(params, badge, mid=False))
     to_master, to_team = team.nearest(ImageHashes(phash, dhash, 0), pdq=False)
     master_margin = _margin(to_master, options, extra=_MASTER_EXTRA)
     return master_margin > 0, min(master_margin, _margin(to_team, options))
 
 
+def _wanted(best_mid: tuple[tuple[bool, bool, int], VariantParams] | None) -> bool:
+    """Whether late draws failing the screen are still worth a check: only until one draw
+    clears the master and the team on PDQ (the fallback's hard requirements)."""
+    return best_mid is None or not (best_mid[0][0] and best_mid[0][1])
+
+
+def _clears(score: tuple[bool, bool, int]) -> bool:
+    return score[0] and score[1] and score[2] > 0
+
+
 def _issue_one(
-    master: PreparedMaster,
-    proxy: PreparedMaster,
-    factor: int,
+    rungs: _Rungs,
     seed: str,
     options: ImageOptions,
     slot: int,
@@ -164,7 +188,9 @@ def _issue_one(
     team: _Team,
 ) -> ImageVariant:
     """The first draw that clears the team in full; else the best one seen, marked as such."""
+    master = rungs.master
     best_screen: tuple[tuple[bool, int], VariantParams] | None = None
+    best_mid: tuple[tuple[bool, bool, int], VariantParams] | None = None
     best: tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest] | None = None
     for attempt in range(1, options.max_attempts + 1):
         draw_seed = f"{seed}:{attempt - 1}"
@@ -176,17 +202,30 @@ def _issue_one(
             slot=slot + (attempt - 1) * _REDRAW_STRIDE,
             badge=badge,
         )
-        screened = _screen(proxy, factor, params, badge, team, options)
-        late = attempt > options.max_attempts * _LATE and screened[0]
+        screened = _screen(rungs, params, badge, team, options)
+        late = attempt > options.max_attempts * _LATE and screened[0] and _wanted(best_mid)
         if screened[1] <= 0 and not late:
             if best_screen is None or screened > best_screen[0]:
                 best_screen = (screened, params)
             continue
+        mid = _score(
+            *team.nearest(hashes_of_reduced(rungs.render_small(params, badge, mid=True))), options
+        )
+        if not _clears(mid):
+            if best_mid is None or mid > best_mid[0]:
+                best_mid = (mid, params)
+            continue
         variant = _full(master, params, badge, options)
         to_master, to_team = team.nearest(variant.hashes)
         score = _rank(variant, to_master, to_team, options)
-        if score[2] > 0 and score[0]:
+        if _clears(score):
             return _issued(variant, attempt, to_master, to_team, clears=True)
+        if best is None or score > best[0]:
+            best = (score, variant, to_master, to_team)
+    if best_mid is not None and (best is None or best_mid[0] > best[0]):
+        variant = _full(master, best_mid[1], badge, options)
+        to_master, to_team = team.nearest(variant.hashes)
+        score = _rank(variant, to_master, to_team, options)
         if best is None or score > best[0]:
             best = (score, variant, to_master, to_team)
     if best is None or not (best[0][0] and best[0][1]):
