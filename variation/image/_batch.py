@@ -11,6 +11,7 @@ however many draws it took.
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -43,6 +44,8 @@ _MASTER_EXTRA = 2
 # After this share of the attempts, draws failing the pHash/dHash screen are rendered anyway,
 # to find a fallback clear of the master and of the team on PDQ.
 _LATE = 2 / 3
+# A rep with no draw clearing its team gets the best of this many near misses, judged in full.
+_FINALISTS = 3
 Nearest = tuple[int, int, int]
 
 
@@ -169,10 +172,23 @@ def _screen(
     return master_margin > 0, min(master_margin, _margin(to_team, options))
 
 
-def _wanted(best_mid: tuple[tuple[bool, bool, int], VariantParams] | None) -> bool:
-    """Whether late draws failing the screen are still worth a check: only until one draw
-    clears the master and the team on PDQ (the fallback's hard requirements)."""
-    return best_mid is None or not (best_mid[0][0] and best_mid[0][1])
+def _may_improve(
+    screen_margin: int, finalists: list[tuple[tuple[bool, bool, int], int, VariantParams]]
+) -> bool:
+    """Whether a late draw that failed the screen is still worth a check: until a fallback
+    clears the master and the team on PDQ, any is; after that, only one whose screened
+    margin is as good as the best fallback's, so the fallbacks improve at a screen's cost."""
+    if not finalists or not (finalists[0][0][0] and finalists[0][0][1]):
+        return True
+    return screen_margin >= finalists[0][0][2]
+
+
+def _loosened(options: ImageOptions) -> ImageOptions:
+    """The margins at the hashing reduction: a render made small differs from a full render
+    made small by a bit or two, so a draw on the edge goes on to the full render to decide."""
+    return dataclasses.replace(
+        options, hash_margin=max(0, options.hash_margin - 1), pdq_margin=options.pdq_margin // 2
+    )
 
 
 def _clears(score: tuple[bool, bool, int]) -> bool:
@@ -190,7 +206,7 @@ def _issue_one(
     """The first draw that clears the team in full; else the best one seen, marked as such."""
     master = rungs.master
     best_screen: tuple[tuple[bool, int], VariantParams] | None = None
-    best_mid: tuple[tuple[bool, bool, int], VariantParams] | None = None
+    finalists: list[tuple[tuple[bool, bool, int], int, VariantParams]] = []
     best: tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest] | None = None
     for attempt in range(1, options.max_attempts + 1):
         draw_seed = f"{seed}:{attempt - 1}"
@@ -203,17 +219,21 @@ def _issue_one(
             badge=badge,
         )
         screened = _screen(rungs, params, badge, team, options)
-        late = attempt > options.max_attempts * _LATE and screened[0] and _wanted(best_mid)
+        late = (
+            attempt > options.max_attempts * _LATE
+            and screened[0]
+            and _may_improve(screened[1], finalists)
+        )
         if screened[1] <= 0 and not late:
             if best_screen is None or screened > best_screen[0]:
                 best_screen = (screened, params)
             continue
         mid = _score(
-            *team.nearest(hashes_of_reduced(rungs.render_small(params, badge, mid=True))), options
+            *team.nearest(hashes_of_reduced(rungs.render_small(params, badge, mid=True))),
+            _loosened(options),
         )
         if not _clears(mid):
-            if best_mid is None or mid > best_mid[0]:
-                best_mid = (mid, params)
+            finalists = heapq.nlargest(_FINALISTS, [*finalists, (mid, -attempt, params)])
             continue
         variant = _full(master, params, badge, options)
         to_master, to_team = team.nearest(variant.hashes)
@@ -222,12 +242,10 @@ def _issue_one(
             return _issued(variant, attempt, to_master, to_team, clears=True)
         if best is None or score > best[0]:
             best = (score, variant, to_master, to_team)
-    if best_mid is not None and (best is None or best_mid[0] > best[0]):
-        variant = _full(master, best_mid[1], badge, options)
-        to_master, to_team = team.nearest(variant.hashes)
-        score = _rank(variant, to_master, to_team, options)
-        if best is None or score > best[0]:
-            best = (score, variant, to_master, to_team)
+    if finalists:
+        finalist = _best_in_full(master, [p for _, _, p in finalists], badge, team, options)
+        if best is None or finalist[0] > best[0]:
+            best = finalist
     if best is None or not (best[0][0] and best[0][1]):
         best = _clear_of_master(master, seed, options, badge, team, best_screen, best)
     _, variant, to_master, to_team = best
@@ -275,13 +293,38 @@ def _clear_of_master(
     )
 
 
-def _full(
-    master: PreparedMaster, params: VariantParams, badge: RepBadge | None, options: ImageOptions
-) -> ImageVariant:
+def _best_in_full(
+    master: PreparedMaster,
+    candidates: list[VariantParams],
+    badge: RepBadge | None,
+    team: _Team,
+    options: ImageOptions,
+) -> tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest]:
+    """The near miss that does best when rendered in full (the reduction is a bit or two off);
+    fidelity is measured for that one only."""
+    judged: list[tuple[tuple[bool, bool, int], int, Image.Image, ImageHashes, VariantParams]] = []
+    for params in candidates:
+        image = _rendered(master, params, badge)
+        hashes = image_hashes(image)
+        to_master, to_team = team.nearest(hashes)
+        judged.append((_score(to_master, to_team, options), -len(judged), image, hashes, params))
+    *_, image, hashes, params = max(judged)
+    variant = finish(master, params, image, options, hashes)
+    to_master, to_team = team.nearest(hashes)
+    return _rank(variant, to_master, to_team, options), variant, to_master, to_team
+
+
+def _rendered(master: PreparedMaster, params: VariantParams, badge: RepBadge | None) -> Image.Image:
     image = render(master, params)
     if badge is not None and params.badge_box is not None:
         apply_badge(image, badge, params.badge_box)
-    return finish(master, params, image, options)
+    return image
+
+
+def _full(
+    master: PreparedMaster, params: VariantParams, badge: RepBadge | None, options: ImageOptions
+) -> ImageVariant:
+    return finish(master, params, _rendered(master, params, badge), options)
 
 
 def _issued(
