@@ -489,12 +489,20 @@ JOBS = ("tracking.fold_events", "dashboard.refresh_rollups", "tracking.recompute
 
 
 def run_jobs(
-    env: dict[str, str], seconds: float, ready: Any, stop: Any, consumed: Any, report: Any
+    env: dict[str, str],
+    seconds: float,
+    settle_cycles: int,
+    ready: Any,
+    stop: Any,
+    consumed: Any,
+    report: Any,
 ) -> None:
     """The beat worker's periodic jobs that concern this load, at beat's intervals. The worker
     has been up a while: each job runs once before the load (loading what it loads), then
     first after min(interval, half the run), so a ten-minute run sees the ten-minute tag job
-    once; at the end, one last fold of everything still queued."""
+    once; at the end, one last fold of everything still queued. Then, on data that no longer
+    grows, every job back to back `settle_cycles` times, with this process's memory after each
+    cycle: flat there means what grew during the load followed the data, not the runs."""
     os.environ.update(env)
     # Imported here: the Celery app reads Settings() from the environment at import.
     from scheduler import tracking_tasks
@@ -524,8 +532,16 @@ def run_jobs(
         stop.wait(0.1)
     while done := tracking_tasks.fold_events():
         consumed.value += done
+    settled = []
+    for _ in range(settle_cycles):
+        for name in JOBS:
+            tasks[name]()
+        settled.append(rss_kb(os.getpid()))
     report.put(
-        {name: (len(times), sum(times), max(times, default=0.0)) for name, times in spent.items()}
+        (
+            {name: (len(t), sum(t), max(t, default=0.0)) for name, t in spent.items()},
+            settled,
+        )
     )
 
 
@@ -592,6 +608,21 @@ def load_table(results: Results, rate: float) -> list[str]:
     return lines
 
 
+def settle_line(settled: list[int], views: int) -> str:
+    """What the jobs process did on constant data after the load."""
+    if not settled:
+        return "Jobs on constant data after the load: not run (`--settle-cycles 0`)."
+    mb = [kb / 1024 for kb in settled]
+    half = mb[len(mb) // 2 :]
+    per_cycle = slope_per_minute(list(enumerate(half))) / 60 if len(half) > 1 else 0.0
+    return (
+        f"Jobs process on constant data after the load ({views:,} page views): every job back "
+        f"to back {len(mb)} times — VmRSS {mb[0]:.1f} MB after the first cycle, "
+        f"{mb[-1]:.1f} MB after the last, peak {max(mb):.1f} MB; second half "
+        f"{per_cycle * 1024:+.0f} kB per cycle (least squares)."
+    )
+
+
 @dataclass
 class Integrity:
     consumed: int
@@ -636,6 +667,12 @@ def main() -> None:
     parser.add_argument(
         "--seed-views", type=int, default=300, help="page views opened before the load (≥ 1)"
     )
+    parser.add_argument(
+        "--settle-cycles",
+        type=int,
+        default=40,
+        help="after the load, run every periodic job back to back this often on constant data",
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, no BENCHMARKS.md")
     args = parser.parse_args()
     if args.seed_views < 1 or not 1 <= args.images <= 9:
@@ -669,7 +706,8 @@ def main() -> None:
         ready, stop = spawn.Event(), spawn.Event()
         consumed, report = spawn.Value("q", 0), spawn.Queue()
         jobs = spawn.Process(
-            target=run_jobs, args=(env, args.seconds, ready, stop, consumed, report)
+            target=run_jobs,
+            args=(env, args.seconds, args.settle_cycles, ready, stop, consumed, report),
         )
         jobs.start()
         try:
@@ -689,7 +727,7 @@ def main() -> None:
                 )
             )
             stop.set()
-            job_stats = report.get(timeout=300)
+            job_stats, settled = report.get(timeout=300 + 60 * args.settle_cycles)
             jobs.join(timeout=60)
             integrity = check_folded(runtime, results, consumed.value, stream)
         finally:
@@ -701,7 +739,7 @@ def main() -> None:
             redis.Redis.from_url(REDIS_URL).delete(stream)
             runtime.engine.dispose()
         log_tail = (Path(tmp) / "server.log").read_text()[-2000:]
-    body = render(args, data, results, integrity, job_stats, load_average)
+    body = render(args, data, results, integrity, job_stats, settled, load_average)
     print(body)
     if log_tail.strip():
         print(f"\nserver log (tail):\n{log_tail}")
@@ -715,6 +753,7 @@ def render(
     results: Results,
     integrity: Integrity,
     job_stats: dict[str, tuple[int, float, float]],
+    settled: list[int],
     load_average: float,
 ) -> str:
     backlog = [b for _, _, b in results.samples]
@@ -745,6 +784,8 @@ def render(
             f'minute" are the means of the samples in the first/last {window:.0f} s; the fit '
             f"leaves out the first {window:.0f} s (warm-up) and is extrapolated over the rest "
             "of the run in the last column. Target: flat.",
+            "",
+            settle_line(settled, integrity.views),
             "",
             f"Beacons: **{results.accepted:,} accepted (204)**, {integrity.consumed:,} consumed "
             f"by the fold: **{lost} lost, {duplicates} delivered twice**; "
