@@ -41,12 +41,15 @@ _SCREEN_SIDE = 128
 # and a JPEG round trip re-hashed at full resolution moves a 64-bit hash by up to 2 bits
 # (seen: one 08-poster-sale copy in 1,000 was 1 bit inside after the round trip with 1).
 _MASTER_EXTRA = 2
-# After this share of the attempts, draws failing the pHash/dHash screen are rendered anyway,
-# to find a fallback clear of the master and of the team on PDQ.
+# After this share of the attempts, draws failing the pHash/dHash screen are checked at the
+# hashing reduction anyway, to find a fallback clear of the master and of the team on PDQ.
 _LATE = 2 / 3
 # A rep with no draw clearing its team gets the best of this many near misses, judged in full.
 _FINALISTS = 3
 Nearest = tuple[int, int, int]
+Score = tuple[bool, bool, int]  # clears the master, no PDQ match in the team, worst margin
+Finalist = tuple[Score, int, VariantParams]  # a near miss: its score, -attempt, its draw
+Judged = tuple[Score, ImageVariant, Nearest, Nearest]  # a rendered copy and its distances
 
 
 def _nearest(hashes: ImageHashes, others: Sequence[ImageHashes], *, pdq: bool = True) -> Nearest:
@@ -69,7 +72,7 @@ def _margin(near: Nearest, options: ImageOptions, *, extra: int = 0) -> int:
     )
 
 
-def _score(to_master: Nearest, to_team: Nearest, options: ImageOptions) -> tuple[bool, bool, int]:
+def _score(to_master: Nearest, to_team: Nearest, options: ImageOptions) -> Score:
     """Rank full draws: clear of the master, then no PDQ match in the team (both hard
     requirements), then the worst margin (pHash/dHash team matches must only be rare)."""
     master = _margin(to_master, options, extra=_MASTER_EXTRA)
@@ -79,7 +82,7 @@ def _score(to_master: Nearest, to_team: Nearest, options: ImageOptions) -> tuple
 
 def _rank(
     variant: ImageVariant, to_master: Nearest, to_team: Nearest, options: ImageOptions
-) -> tuple[bool, bool, int]:
+) -> Score:
     """`_score`, where a copy outside the fidelity bounds counts as not clearing anything."""
     score = _score(to_master, to_team, options)
     return score if variant.fidelity.within_bounds else (False, False, score[2])
@@ -172,9 +175,7 @@ def _screen(
     return master_margin > 0, min(master_margin, _margin(to_team, options))
 
 
-def _may_improve(
-    screen_margin: int, finalists: list[tuple[tuple[bool, bool, int], int, VariantParams]]
-) -> bool:
+def _may_improve(screen_margin: int, finalists: list[Finalist]) -> bool:
     """Whether a late draw that failed the screen is still worth a check: until a fallback
     clears the master and the team on PDQ, any is; after that, only one whose screened
     margin is as good as the best fallback's, so the fallbacks improve at a screen's cost."""
@@ -191,7 +192,7 @@ def _loosened(options: ImageOptions) -> ImageOptions:
     )
 
 
-def _clears(score: tuple[bool, bool, int]) -> bool:
+def _clears(score: Score) -> bool:
     return score[0] and score[1] and score[2] > 0
 
 
@@ -206,8 +207,8 @@ def _issue_one(
     """The first draw that clears the team in full; else the best one seen, marked as such."""
     master = rungs.master
     best_screen: tuple[tuple[bool, int], VariantParams] | None = None
-    finalists: list[tuple[tuple[bool, bool, int], int, VariantParams]] = []
-    best: tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest] | None = None
+    finalists: list[Finalist] = []
+    best: Judged | None = None
     for attempt in range(1, options.max_attempts + 1):
         draw_seed = f"{seed}:{attempt - 1}"
         params = draw_params_for(
@@ -266,8 +267,8 @@ def _clear_of_master(
     badge: RepBadge | None,
     team: _Team,
     screened: tuple[tuple[bool, int], VariantParams] | None,
-    best: tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest] | None,
-) -> tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest]:
+    best: Judged | None,
+) -> Judged:
     """When the team cannot be cleared: a further draw clear of the master and of the team on
     PDQ, else the best one clear of the master (the master is never matched)."""
     candidates = [] if screened is None else [screened[1]]
@@ -299,10 +300,10 @@ def _best_in_full(
     badge: RepBadge | None,
     team: _Team,
     options: ImageOptions,
-) -> tuple[tuple[bool, bool, int], ImageVariant, Nearest, Nearest]:
+) -> Judged:
     """The near miss that does best when rendered in full (the reduction is a bit or two off);
     fidelity is measured for that one only."""
-    judged: list[tuple[tuple[bool, bool, int], int, Image.Image, ImageHashes, VariantParams]] = []
+    judged: list[tuple[Score, int, Image.Image, ImageHashes, VariantParams]] = []
     for params in candidates:
         image = _rendered(master, params, badge)
         hashes = image_hashes(image)
