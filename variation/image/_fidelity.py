@@ -76,12 +76,12 @@ def measure(
     """Fidelity of `copy`, whose picture was pasted from `picture` through `mask`."""
     x, y = params.offset
     factor = max(1, min(picture.size) // _SIDE)
-    ref, ref_luma = _reference(picture, factor)
+    ref, ref_luma, in_mask = _reference(picture, mask, factor)
     box = (x, y, x + picture.width, y + picture.height)
     inside = box[2] <= copy.width and box[3] <= copy.height
     region = copy if inside else copy.crop(box)  # a picture a pixel over the edge: pad it
     out = np.asarray(region.reduce(factor, box=box if inside else None))
-    valid = _valid(mask, params, factor, ref.shape[:2])
+    valid = _valid(in_mask, params, factor)
     score = ssim(ref_luma, out @ _LUMA, valid)
     # The mean colour difference is a smooth statistic: every other pixel each way is plenty.
     sample = valid[::2, ::2]
@@ -99,31 +99,32 @@ def measure(
     return Fidelity(round(score, 4), round(visible, 4), round(delta_e, 3), _badge_cover(params), ok)
 
 
-# The reduced reference of each placed picture, by id: a batch's cached pictures are the same
-# objects copy after copy, so each is reduced once; an entry goes when its picture does.
-_REFERENCES: dict[int, tuple[int, np.ndarray, np.ndarray]] = {}
+# The reduced reference of each placed picture, by id: a batch's cached pictures (and their
+# masks) are the same objects copy after copy, so each is reduced once; an entry goes when its
+# picture does.
+_REFERENCES: dict[int, tuple[int, np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
-def _reference(picture: Image.Image, factor: int) -> tuple[np.ndarray, np.ndarray]:
-    """The picture reduced by `factor` (RGB array) and its luma."""
+def _reference(
+    picture: Image.Image, mask: Image.Image | None, factor: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The picture reduced by `factor` (RGB array), its luma, and where its mask is solid."""
     known = _REFERENCES.get(id(picture))
     if known is not None and known[0] == factor:
-        return known[1], known[2]
+        return known[1], known[2], known[3]
     ref = np.asarray(picture.reduce(factor) if factor > 1 else picture)
-    luma = ref @ _LUMA
+    in_mask = np.ones(ref.shape[:2], dtype=bool)
+    if mask is not None:
+        in_mask = np.asarray(mask.reduce(factor) if factor > 1 else mask) == 255
     if known is None:
         weakref.finalize(picture, _REFERENCES.pop, id(picture), None)
-    _REFERENCES[id(picture)] = (factor, ref, luma)
-    return ref, luma
+    entry = _REFERENCES[id(picture)] = (factor, ref, ref @ _LUMA, in_mask)
+    return entry[1], entry[2], entry[3]
 
 
-def _valid(
-    mask: Image.Image | None, params: VariantParams, factor: int, shape: tuple[int, ...]
-) -> np.ndarray:
+def _valid(in_mask: np.ndarray, params: VariantParams, factor: int) -> np.ndarray:
     """Pixels of the picture to compare: inside the mask, off the line and the badge."""
-    valid = np.ones(shape[:2], dtype=bool)
-    if mask is not None:
-        valid = np.asarray(mask.reduce(factor) if factor > 1 else mask) == 255
+    valid = in_mask.copy()
     edge = max(1, params.line_width // factor + 1)
     valid[:edge], valid[-edge:], valid[:, :edge], valid[:, -edge:] = False, False, False, False
     if params.badge_box is not None:
@@ -133,7 +134,7 @@ def _valid(
             max(0, (top - y) // factor - 1) : max(0, (bottom - y) // factor + 2),
             max(0, (left - x) // factor - 1) : max(0, (right - x) // factor + 2),
         ] = False
-    return valid if valid.any() else np.ones(shape[:2], dtype=bool)  # a picture a few px wide
+    return valid if valid.any() else np.ones_like(valid)  # a picture a few px wide
 
 
 def _badge_cover(params: VariantParams) -> float:
