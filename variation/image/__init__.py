@@ -12,6 +12,7 @@ Inputs are decoded Pillow images (decode_image makes them safe); they are never 
 Errors are the VariationError subclasses of variation._errors.
 """
 
+from variation.image import _process
 from variation.image._batch import issue_image_copies
 from variation.image._decode import decode_image, encode_image
 from variation.image._hashes import image_hashes
@@ -28,6 +29,8 @@ from variation.image._types import (
     VariantParams,
 )
 from variation.image._vary import vary_image
+
+_process.configure()  # one BLAS thread, Pillow's block cache: see _process.py
 
 __all__ = [
     "WECOM_MAX_BYTES",

@@ -17,14 +17,8 @@ import functools
 import numpy as np
 import pdqhash
 from PIL import Image
-from threadpoolctl import threadpool_limits
 
 from variation.image._types import ImageHashes
-
-# The products below are a few hundred thousand multiply-adds each: OpenBLAS's helper threads
-# only spin on them (measured: twice the CPU for the same wall time) and steal the core that
-# the service's other image, or the next worker process, needs. One BLAS thread per process.
-threadpool_limits(1, user_api="blas")
 
 _MIN_SIDE = 256
 _PHASH_SIDE, _DHASH_SIZE = 32, (9, 8)
