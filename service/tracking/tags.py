@@ -12,15 +12,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from itertools import groupby
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import unit_of_work
 from service.models import Post, utcnow
-from service.models.tracking import PageView, ViewerTag
+from service.models.tracking import ViewerTag
 from service.posts import repository as posts_repository
 from service.tracking import alerts, repository
+from service.tracking.repository import Reading
 from service.tracking.rules import Rules, parse_rules
 
 _HASHTAG = re.compile(r"#([^#\s]{1,20})#")  # WeChat-style topics an editor wrote: #秋冬护肤#
@@ -55,27 +58,36 @@ class Found:
     evidence: str
 
 
-def read_ms(view: PageView) -> int:
+def read_ms(view: Reading) -> int:
     return view.engaged_ms if view.engaged_ms is not None else view.visible_ms
 
 
 def compute(
-    views: list[PageView], posts: dict[int, Post], rules: Rules, keywords: dict[int, list[Any]]
+    views: Iterable[Reading],
+    posts: dict[int, Post],
+    rules: Rules,
+    keywords: dict[int, list[Any]],
 ) -> list[Found]:
-    """Every tag the rules give, from an organisation's page views (a pure function)."""
-    by_viewer: dict[int, list[PageView]] = defaultdict(list)
-    for view in views:
-        by_viewer[view.viewer_id].append(view)
+    """Every tag the rules give, from an organisation's page views ordered by viewer, then
+    id (a pure function). One viewer's views are held at a time, so a stream of rows keeps
+    memory flat however many views the organisation has."""
     found: list[Found] = []
-    for viewer_id, own in by_viewer.items():
+    parent_of: dict[int, int] = {}  # each viewer's first link from someone else
+    for viewer_id, group in groupby(views, key=attrgetter("viewer_id")):
+        own = list(group)
         found += _reading(viewer_id, own, posts, rules)
         found += _topics(viewer_id, own, rules, keywords)
-    found += _sharing(views, rules)
+        parent = next(
+            (v.parent_viewer_id for v in own if v.parent_viewer_id not in (None, viewer_id)), None
+        )
+        if parent is not None:
+            parent_of[viewer_id] = parent
+    found += _sharing(parent_of, rules)
     return found
 
 
 def _reading(
-    viewer_id: int, views: list[PageView], posts: dict[int, Post], rules: Rules
+    viewer_id: int, views: list[Reading], posts: dict[int, Post], rules: Rules
 ) -> list[Found]:
     per_post: dict[int, int] = defaultdict(int)
     for view in views:
@@ -108,12 +120,8 @@ def _reading(
     return found
 
 
-def _sharing(views: list[PageView], rules: Rules) -> list[Found]:
+def _sharing(parent_of: dict[int, int], rules: Rules) -> list[Found]:
     """Sharer: their child links brought someone; KOC: many people downstream of them."""
-    parent_of: dict[int, int] = {}
-    for view in sorted(views, key=lambda v: v.id):
-        if view.viewer_id not in parent_of and view.parent_viewer_id not in (None, view.viewer_id):
-            parent_of[view.viewer_id] = view.parent_viewer_id  # type: ignore[assignment]
     children: dict[int, set[int]] = defaultdict(set)
     for child, parent in parent_of.items():
         children[parent].add(child)
@@ -140,7 +148,7 @@ def _downstream(root: int, children: dict[int, set[int]]) -> int:
 
 
 def _topics(
-    viewer_id: int, views: list[PageView], rules: Rules, keywords: dict[int, list[Any]]
+    viewer_id: int, views: list[Reading], rules: Rules, keywords: dict[int, list[Any]]
 ) -> list[Found]:
     if not rules.topics.enabled or rules.topics.top == 0:
         return []
@@ -189,8 +197,9 @@ def keywords_of(text: str, top: int) -> tuple[tuple[str, float], ...]:
 def recompute(session: Session, *, org_id: int, now: datetime | None = None) -> int:
     """Replace the organisation's tags with what the current rules give; returns the count."""
     rules = rules_for(session, org_id=org_id)
-    views = repository.views_of_org(session, org_id=org_id)
-    posts = _posts(session, org_id=org_id, post_ids={v.post_id for v in views})
+    posts = _posts(
+        session, org_id=org_id, post_ids=repository.posts_with_views(session, org_id=org_id)
+    )
     keywords = {
         post.id: list(
             keywords_of(
@@ -201,7 +210,8 @@ def recompute(session: Session, *, org_id: int, now: datetime | None = None) -> 
         for post in posts.values()
     }
     now = now or utcnow()
-    found = _unique(compute(views, posts, rules, keywords))
+    readings = repository.readings_of_org(session, org_id=org_id)
+    found = _unique(compute(readings, posts, rules, keywords))
     alerts.record_crossings(
         session,
         org_id=org_id,

@@ -7,7 +7,8 @@ from typing import Any
 from service.db import unit_of_work
 from service.plans.notifiers import Webhook
 from service.runtime import Runtime
-from service.tracking import alerts, tags
+from service.tracking import alerts, repository, tags
+from service.tracking.rules import Rules
 from tests.scheduler.fakes import FakeWebhook, http_server
 from tests.tracking.conftest import fold_all
 
@@ -143,6 +144,47 @@ class TestTopics:
             == "阅读「亲子阅读」相关内容 2分00秒"
         )
         assert "亲子阅读" not in tags_of(staff_client, shared.org, skim)  # under 30 s of reading
+
+
+class TestTheTagJobStreams:
+    """The job reads an organisation's page views once, as rows ordered by viewer, holding one
+    viewer's views at a time: its memory must not grow with the views (issue 8's load)."""
+
+    def test_rows_come_by_viewer_then_opening_order(
+        self, runtime: Runtime, journal: Any, share: Any, viewer: Any
+    ) -> None:
+        shared = share()
+        first, second = viewer(), viewer()
+        for phone in (first, second, first, second, first):
+            read(phone, shared.path, engaged_ms=5_000)
+        fold_all(runtime, journal)
+        with unit_of_work(runtime.sessions) as session:
+            rows = list(repository.readings_of_org(session, org_id=shared.org.id))
+        keys = [(row.viewer_id, row.id) for row in rows]
+        assert len(rows) == 5 and keys == sorted(keys)
+        assert all(isinstance(row, repository.Reading) for row in rows)
+
+    def test_one_pass_over_a_stream_gives_the_same_tags_as_a_list(self) -> None:
+        rules = Rules()
+        views = [
+            repository.Reading(id, viewer, 1, parent, 0, ms, scroll)
+            for id, viewer, parent, ms, scroll in [
+                (1, 10, None, 14 * 60_000, 95),
+                (4, 10, None, 1_000, 10),
+                (2, 11, 10, 70_000, 40),
+                (5, 12, 11, 2_000, 5),
+                (3, 13, 10, 3_000, 5),
+            ]
+        ]
+        in_order = sorted(views, key=lambda v: (v.viewer_id, v.id))
+        posts: dict[int, Any] = {}
+        once = tags.compute(iter(in_order), posts, rules, {})
+        assert once == tags.compute(in_order, posts, rules, {})
+        found = {(f.viewer_id, f.kind) for f in once}
+        assert {(10, "tier"), (10, "finished"), (10, "sharer"), (11, "sharer")} <= found
+        assert (12, "sharer") not in found and (13, "tier") not in found
+        evidence = {f.viewer_id: f.evidence for f in once if f.kind == "sharer"}
+        assert evidence[10] == "转发后带来 2 位读者"  # 11 and 13: each viewer's first parent
 
 
 class TestDuration:
