@@ -3,11 +3,12 @@ the consumer's, which address page views by the ids their signed tokens carried.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from itertools import islice
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -182,10 +183,14 @@ def tags_of(session: Session, *, org_id: int, viewer_ids: Sequence[int]) -> list
     return list(session.scalars(query.order_by(ViewerTag.viewer_id, ViewerTag.kind, ViewerTag.tag)))
 
 
-def replace_tags(session: Session, *, org_id: int, tags: Sequence[ViewerTag]) -> None:
+def replace_tags(session: Session, *, org_id: int, tags: Iterable[dict[str, Any]]) -> None:
+    """The organisation's tags become `tags` (ViewerTag column values), written as plain rows
+    a chunk at a time: an organisation has a tag or two per viewer, and an ORM object each
+    would hold them all in the session until commit."""
     session.execute(delete(ViewerTag).where(ViewerTag.org_id == org_id))
-    session.add_all(tags)
-    session.flush()
+    rows = iter(tags)
+    while chunk := list(islice(rows, _STREAM_ROWS)):
+        session.execute(insert(ViewerTag), chunk)
 
 
 def rules(session: Session, *, org_id: int) -> TagRules | None:

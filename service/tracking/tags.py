@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import unit_of_work
 from service.models import Post, utcnow
-from service.models.tracking import ViewerTag
 from service.posts import repository as posts_repository
 from service.tracking import alerts, repository
 from service.tracking.repository import Reading
@@ -220,17 +219,17 @@ def recompute(session: Session, *, org_id: int, now: datetime | None = None) -> 
     repository.replace_tags(
         session,
         org_id=org_id,
-        tags=[
-            ViewerTag(
-                org_id=org_id,
-                viewer_id=f.viewer_id,
-                tag=f.tag,
-                kind=f.kind,
-                evidence=f.evidence,
-                computed_at=now,
-            )
+        tags=(
+            {
+                "org_id": org_id,
+                "viewer_id": f.viewer_id,
+                "tag": f.tag,
+                "kind": f.kind,
+                "evidence": f.evidence,
+                "computed_at": now,
+            }
             for f in found
-        ],
+        ),
     )
     return len(found)
 
