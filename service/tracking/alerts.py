@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import select, true
+from sqlalchemy import insert, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from service.db import unit_of_work
@@ -50,24 +50,23 @@ def record_crossings(
         )
     }
     now = utcnow()
-    made = 0
-    for viewer_id, tag, evidence in found:
-        rep_id = reps.get(viewer_id)
-        if rep_id is None or (viewer_id, tag) in known:
-            continue
-        session.add(
-            RepAlert(
-                org_id=org_id,
-                rep_id=rep_id,
-                viewer_id=viewer_id,
-                tag=tag,
-                evidence=evidence,
-                next_attempt_at=now,
-            )
-        )
-        made += 1
-    session.flush()
-    return made
+    rows = [
+        {
+            "org_id": org_id,
+            "rep_id": reps[viewer_id],
+            "viewer_id": viewer_id,
+            "tag": tag,
+            "evidence": evidence,
+            "next_attempt_at": now,
+        }
+        for viewer_id, tag, evidence in found
+        if reps.get(viewer_id) is not None and (viewer_id, tag) not in known
+    ]
+    # Plain rows, not ORM objects: during a busy day most readers cross a tier, and an
+    # object each would sit in the session until the tag job commits.
+    for start in range(0, len(rows), BATCH):
+        session.execute(insert(RepAlert), rows[start : start + BATCH])
+    return len(rows)
 
 
 def for_rep(session: Session, *, org_id: int, rep_id: int, limit: int = 5) -> list[RepAlert]:
