@@ -123,7 +123,7 @@ def issue_image_copies(
             raise ValueError(f"{name} must give one entry per rep key")
     master = prepare(image)
     rungs = _Rungs(master)
-    master_hashes = image_hashes(master.image)
+    master_hashes = hashes_of_reduced(rungs.mid.image)  # = image_hashes(master.image)
     by_team: defaultdict[str | None, list[ImageHashes]] = defaultdict(list)
     for copy in issued:
         by_team[copy.team].append(copy.hashes)
@@ -179,7 +179,7 @@ def _may_improve(screen_margin: int, finalists: list[Finalist]) -> bool:
     """Whether a late draw that failed the screen is still worth a check: until a fallback
     clears the master and the team on PDQ, any is; after that, only one whose screened
     margin is as good as the best fallback's, so the fallbacks improve at a screen's cost."""
-    if not finalists or not (finalists[0][0][0] and finalists[0][0][1]):
+    if not finalists or not _acceptable(finalists[0][0]):
         return True
     return screen_margin >= finalists[0][0][2]
 
@@ -192,8 +192,13 @@ def _loosened(options: ImageOptions) -> ImageOptions:
     )
 
 
+def _acceptable(score: Score) -> bool:
+    """The hard requirements a fallback must meet: clear of the master, no PDQ match."""
+    return score[0] and score[1]
+
+
 def _clears(score: Score) -> bool:
-    return score[0] and score[1] and score[2] > 0
+    return _acceptable(score) and score[2] > 0
 
 
 def _issue_one(
@@ -205,7 +210,7 @@ def _issue_one(
     team: _Team,
 ) -> ImageVariant:
     """The first draw that clears the team in full; else the best one seen, marked as such."""
-    master = rungs.master
+    master, mid_options = rungs.master, _loosened(options)
     best_screen: tuple[tuple[bool, int], VariantParams] | None = None
     finalists: list[Finalist] = []
     best: Judged | None = None
@@ -231,7 +236,7 @@ def _issue_one(
             continue
         mid = _score(
             *team.nearest(hashes_of_reduced(rungs.render_small(params, badge, mid=True))),
-            _loosened(options),
+            mid_options,
         )
         if not _clears(mid):
             finalists = heapq.nlargest(_FINALISTS, [*finalists, (mid, -attempt, params)])
@@ -247,7 +252,7 @@ def _issue_one(
         finalist = _best_in_full(master, [p for _, _, p in finalists], badge, team, options)
         if best is None or finalist[0] > best[0]:
             best = finalist
-    if best is None or not (best[0][0] and best[0][1]):
+    if best is None or not _acceptable(best[0]):
         best = _clear_of_master(master, seed, options, badge, team, best_screen, best)
     _, variant, to_master, to_team = best
     clears = _score(to_master, to_team, options)[2] > 0
@@ -284,7 +289,7 @@ def _clear_of_master(
         score = _rank(variant, to_master, to_team, options)
         if best is None or score > best[0]:
             best = (score, variant, to_master, to_team)
-        if score[0] and score[1]:
+        if _acceptable(score):
             return best
     if best is not None and best[0][0]:
         return best
@@ -303,15 +308,16 @@ def _best_in_full(
 ) -> Judged:
     """The near miss that does best when rendered in full (the reduction is a bit or two off);
     fidelity is measured for that one only."""
-    judged: list[tuple[Score, int, Image.Image, ImageHashes, VariantParams]] = []
+    judged: list[tuple[Score, int, Image.Image, ImageHashes, VariantParams, Nearest, Nearest]]
+    judged = []
     for params in candidates:
         image = _rendered(master, params, badge)
         hashes = image_hashes(image)
         to_master, to_team = team.nearest(hashes)
-        judged.append((_score(to_master, to_team, options), -len(judged), image, hashes, params))
-    *_, image, hashes, params = max(judged)
+        score = _score(to_master, to_team, options)
+        judged.append((score, -len(judged), image, hashes, params, to_master, to_team))
+    *_, image, hashes, params, to_master, to_team = max(judged)
     variant = finish(master, params, image, options, hashes)
-    to_master, to_team = team.nearest(hashes)
     return _rank(variant, to_master, to_team, options), variant, to_master, to_team
 
 
