@@ -557,14 +557,19 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
 
 
-def slope_per_minute(points: list[tuple[float, float]]) -> float:
-    """Least-squares slope of (seconds, value) points, per minute."""
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (x, y) points, per unit of x."""
     if len(points) < 2:
         return 0.0
     mx = statistics.fmean(x for x, _ in points)
     my = statistics.fmean(y for _, y in points)
     sxx = sum((x - mx) ** 2 for x, _ in points)
-    return 60 * sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+    return sum((x - mx) * (y - my) for x, y in points) / sxx if sxx else 0.0
+
+
+def slope_per_minute(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of (seconds, value) points, per minute."""
+    return 60 * slope(points)
 
 
 def memory_rows(samples: list[tuple[float, dict[str, int], int]], seconds: float) -> list[str]:
@@ -614,7 +619,7 @@ def settle_line(settled: list[int], views: int) -> str:
         return "Jobs on constant data after the load: not run (`--settle-cycles 0`)."
     mb = [kb / 1024 for kb in settled]
     half = mb[len(mb) // 2 :]
-    per_cycle = slope_per_minute(list(enumerate(half))) / 60 if len(half) > 1 else 0.0
+    per_cycle = slope([(float(n), value) for n, value in enumerate(half)])
     return (
         f"Jobs process on constant data after the load ({views:,} page views): every job back "
         f"to back {len(mb)} times — VmRSS {mb[0]:.1f} MB after the first cycle, "
