@@ -2,8 +2,15 @@
 """The README's two commands: `python3 dev.py run` and `python3 dev.py test`.
 
 Needs only Python 3.11 and the package registries. The first call creates `.venv/` and
-installs momentcast with its dev extras; later calls reinstall only when pyproject.toml
-changed. Everything after the command name is passed on (`python3 dev.py test -k text`).
+installs momentcast with its dev extras at the versions pinned in requirements.lock; later
+calls reinstall only when pyproject.toml or the lock changed. Everything after the command
+name is passed on (`python3 dev.py test -k text`).
+
+For developers:
+- `python3 dev.py test --fast`: the edit-test loop — SQLite only, no browser, no killed
+  processes, two workers in parallel.
+- `python3 dev.py check`: ruff (lint and format) and mypy, as CI runs them.
+- `python3 dev.py lock`: re-resolve requirements.lock after changing pyproject.toml.
 """
 
 from __future__ import annotations
@@ -18,6 +25,13 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".momentcast-installed"
+LOCK = ROOT / "requirements.lock"
+FAST = ["-m", "not slow", "-n", "2", "-q"]
+CHECKS = [
+    ["ruff", "check", "."],
+    ["ruff", "format", "--check", "."],
+    ["mypy", "."],
+]
 
 
 def _ensure_venv() -> None:
@@ -26,27 +40,57 @@ def _ensure_venv() -> None:
     if not (BIN / "python").exists():
         print("Creating .venv (first run only) ...", flush=True)
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    inputs = (ROOT / "pyproject.toml").read_bytes() + LOCK.read_bytes()
+    wanted = hashlib.sha256(inputs).hexdigest()
     if STAMP.exists() and STAMP.read_text() == wanted:
         return
     print("Installing momentcast and its dependencies into .venv ...", flush=True)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    # The lock pins every package (direct and transitive) to the versions CI passed with.
+    subprocess.run([*pip, "-c", str(LOCK), "-e", f"{ROOT}[dev]"], check=True)
     STAMP.write_text(wanted)
 
 
+def _command(name: str, rest: list[str]) -> tuple[list[list[str]], dict[str, str]]:
+    """The commands to run for `dev.py NAME REST...`, and extra environment for them."""
+    if name == "run":
+        return [[str(BIN / "momentcast"), "run", *rest]], {}
+    if name == "check":
+        return [[str(BIN / tool), *args] for tool, *args in CHECKS], {}
+    if name == "lock":
+        compile_ = [
+            str(BIN / "pip-compile"),
+            "--quiet",
+            "--extra",
+            "dev",
+            "--strip-extras",
+            "--no-emit-index-url",
+            "--no-emit-find-links",
+        ]
+        return [[*compile_, "--output-file", str(LOCK), "pyproject.toml", *rest]], {}
+    if "--fast" in rest:
+        rest = [*FAST, *(arg for arg in rest if arg != "--fast")]
+        return [[str(BIN / "python"), "-m", "pytest", *rest]], {
+            "MOMENTCAST_TEST_DATABASES": "sqlite"
+        }
+    return [[str(BIN / "python"), "-m", "pytest", *rest]], {}
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"run", "test"}:
-        print("usage: python3 dev.py run [momentcast run options] | test [pytest options]")
+    if not argv or argv[0] not in {"run", "test", "check", "lock"}:
+        print(
+            "usage: python3 dev.py run [momentcast run options] | test [--fast] [pytest options]"
+            " | check | lock"
+        )
         return 2
     _ensure_venv()
-    command, rest = argv[0], argv[1:]
-    if command == "run":
-        args = [str(BIN / "momentcast"), "run", *rest]
-    else:
-        args = [str(BIN / "python"), "-m", "pytest", *rest]
-    return subprocess.run(args, cwd=ROOT).returncode
+    commands, extra_env = _command(argv[0], argv[1:])
+    for args in commands:
+        code = subprocess.run(args, cwd=ROOT, env=os.environ | extra_env).returncode
+        if code:
+            return code
+    return 0
 
 
 if __name__ == "__main__":

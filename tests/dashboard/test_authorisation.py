@@ -83,8 +83,8 @@ class TestEveryoneElse:
     def test_another_organisations_lists_are_empty(
         self, client: TestClient, campaign: Scenario, other_org: Org
     ) -> None:
-        def get(url: str) -> dict:  # type: ignore[type-arg]
-            return client.get(url, headers=other_org.manager).json()  # type: ignore[no-any-return]
+        def get(url: str) -> dict:
+            return client.get(url, headers=other_org.manager).json()
 
         assert get("/api/dashboard/campaign")["posts"] == []
         assert get("/api/dashboard/viewers")["total"] == 0

@@ -17,12 +17,12 @@ from sqlalchemy import inspect
 from service.db import make_engine
 from service.migrate import alembic_config
 from service.models import Base
-from tests.service.conftest import postgres_schema_url
+from tests.service.conftest import DATABASES, postgres_schema_url
 
 ROLLUPS = {"dash_post_viewers", "dash_post_reps", "dash_post_reads", "dash_post_sections"}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=DATABASES)
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migration.db'}"

@@ -71,7 +71,7 @@ def check_publish_survives_kills(stack: Stack, tmp_path: Path) -> None:
     reps = stack.add_reps(REPS, teams=20)
     org = type("O", (), {"editor": stack.editor})()
     posts = [
-        upload(stack.client, org, title=f"第{i}篇", images=[]).json()["id"]  # type: ignore[arg-type]
+        upload(stack.client, org, title=f"第{i}篇", images=[]).json()["id"]
         for i in range(len(KILL_POINTS) + 1)
     ]
     port = free_port()

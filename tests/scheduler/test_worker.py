@@ -124,7 +124,7 @@ class Stack:
         org = type("O", (), {"editor": self.editor})()
         made = upload(
             self.client,
-            org,  # type: ignore[arg-type]
+            org,
             text=TEXT,
             images=[(f"{i}.jpg", jpeg_bytes(seed=i, size=size)) for i in range(images)],
         )

@@ -37,6 +37,9 @@ from service.settings import Settings
 PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PASSWORD = "correct horse battery"
+# Which databases the API tests run on: both by default and in CI; `dev.py test --fast` sets
+# "sqlite" for the edit-test loop.
+DATABASES = os.environ.get("MOMENTCAST_TEST_DATABASES", "sqlite,postgresql").split(",")
 _counter = itertools.count(1)
 
 
@@ -69,7 +72,7 @@ def cheap_password_hashing() -> Iterator[None]:
     security._hasher = original
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=DATABASES)
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:

@@ -84,13 +84,13 @@ class TestAcceptedBeacons:
             for s in range(1, 5)
         ]
         for body in beacons:
-            first.beacon(**body)  # type: ignore[misc]
+            first.beacon(**body)
         fold_all(runtime, store)
         once = views(staff_client, shared)
         replay = beacons * 2
         random.Random(7).shuffle(replay)
         for body in replay:
-            first.beacon(**body)  # type: ignore[misc]
+            first.beacon(**body)
         fold_all(runtime, store)
         totals = lambda rows: [{k: v for k, v in r.items() if k != "last_event_at"} for r in rows]  # noqa: E731
         assert totals(views(staff_client, shared)) == totals(once)

@@ -33,7 +33,7 @@ def _viewer_fk(table: str) -> sa.ForeignKeyConstraint:
     )
 
 
-def _ints(*names: str) -> list[sa.Column]:  # type: ignore[type-arg]
+def _ints(*names: str) -> list[sa.Column]:
     return [sa.Column(name, sa.Integer(), nullable=False) for name in names]
 
 
