@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from celery import Celery
+import time
+from typing import Any
+
+from celery import Celery, signals
 
 from scheduler.beat import schedule
+from service import logs
 from service.queue import celery_config
 from service.settings import Settings
 
@@ -13,3 +17,24 @@ app = Celery("momentcast", include=["scheduler.tasks", "scheduler.tracking_tasks
 app.conf.update(celery_config(settings))
 app.conf.beat_schedule = schedule(settings)
 app.conf.beat_schedule_filename = str(settings.data_dir / "celerybeat-schedule")
+_started: dict[str, float] = {}
+
+
+@signals.setup_logging.connect
+def _configure_logging(**_: Any) -> None:
+    """Connected, so Celery leaves the root logger to us: the same lines as the API's."""
+    logs.configure(json_lines=settings.log_json_lines, level=settings.log_level)
+
+
+@signals.task_prerun.connect
+def _bind_task(task_id: str, task: Any, **_: Any) -> None:
+    logs.bind(task_id=task_id)
+    _started[task_id] = time.perf_counter()
+
+
+@signals.task_postrun.connect
+def _log_task_run(task_id: str, task: Any, state: str | None = None, **_: Any) -> None:
+    """Every job's run time at info (the periodic jobs' budgets are read from these)."""
+    seconds = time.perf_counter() - _started.pop(task_id, time.perf_counter())
+    logs.log.info("task %s %s", task.name, state, extra={"seconds": round(seconds, 3)})
+    logs.clear()

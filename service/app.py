@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from service import engines
+from service import engines, logs
 from service.auth.pages import router as auth_pages
 from service.auth.router import router as auth_router
 from service.copies.pages import router as copies_pages
@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.middleware("http")(throttle_logins)
     app.middleware("http")(guard)
     app.add_middleware(PageSecurityHeaders, https=runtime.settings.base_url.startswith("https://"))
+    app.add_middleware(logs.RequestIds)  # added last: outermost, so every line has the id
     for router in (
         auth_router,
         staff_router,

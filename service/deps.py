@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from service import logs
 from service.db import unit_of_work
 from service.errors import Forbidden, Gone, NotFound, Unauthorized
 from service.models import Post, Rep, Role, Staff
@@ -58,6 +59,7 @@ def get_current_staff(request: Request, runtime: RuntimeDep, session: SessionDep
     staff = orgs_repository.get_staff(session, org_id=org_id, staff_id=staff_id)
     if staff is None:
         raise Unauthorized("this account no longer exists")
+    logs.bind(org_id=staff.org_id)
     return staff
 
 
@@ -114,6 +116,7 @@ def get_rep_from_token(token: str, runtime: RuntimeDep, session: SessionDep) -> 
         raise Gone("this personal link was replaced; ask for the new one", code="rep_link_revoked")
     if not rep.active:
         raise Forbidden("this rep has been deactivated", code="rep_deactivated")
+    logs.bind(org_id=rep.org_id)
     return rep
 
 

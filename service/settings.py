@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     webhook_secret: str = ""
     smtp_url: str = ""  # smtp://user:password@host:port (smtps:// for TLS)
     smtp_from: str = "momentcast@localhost"
+    log_level: str = "INFO"
+    log_json: bool | None = None  # one JSON object per line; None: in production only
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -103,6 +105,10 @@ class Settings(BaseSettings):
         """Every key that verifies, oldest first; the last one signs."""
         previous = [key.strip() for key in self.previous_secret_keys.split(",") if key.strip()]
         return (*previous, self.secret_key)
+
+    @property
+    def log_json_lines(self) -> bool:
+        return self.log_json if self.log_json is not None else self.env == "production"
 
     @property
     def sends_tasks(self) -> bool:

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from service import logs
 from service.db import unit_of_work
 from service.errors import AppError
 from service.runtime import Runtime
@@ -28,12 +29,14 @@ data_dir_option = click.option(
 def load_settings(**overrides: Any) -> Settings:
     """Settings from MOMENTCAST_* variables, with the command's options on top."""
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     except ValidationError as exc:
         problems = "; ".join(
             str(error["msg"]).removeprefix("Value error, ") for error in exc.errors()
         )
         raise click.ClickException(f"bad settings: {problems}") from None
+    logs.configure(json_lines=settings.log_json_lines, level=settings.log_level)
+    return settings
 
 
 def open_runtime(settings: Settings) -> Runtime:

@@ -62,7 +62,9 @@ def run_command(
     click.echo(f"  API docs: {settings.base_url}/docs\n  data: {settings.data_dir}\n")
     workers = [] if no_worker else start_workers(settings)
     try:
-        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="info")
+        # log_config=None: uvicorn keeps the logging configured by load_settings (ids on every
+        # line) instead of installing its own handlers.
+        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_config=None)
     finally:
         stop_workers(workers)
 

@@ -87,6 +87,12 @@ def publish(
     post.published_at = now
     session.flush()
     enqueue(session, FAN_OUT_TASK, org_id=post.org_id, post_id=post.id)
+    log.info(
+        "published post %s to %d reps",
+        post.id,
+        len(reps),
+        extra={"org_id": post.org_id, "window": f"{start.isoformat()}/{end.isoformat()}"},
+    )
     return plan
 
 
@@ -187,6 +193,13 @@ def fan_out(session: Session, settings: Settings, *, org_id: int, post_id: int) 
     plan.dispatched_at = utcnow()
     if not missing:
         plan.copies_done_at = utcnow()
+    log.info(
+        "fan-out of post %s: %d copies queued in %d tasks",
+        post_id,
+        len(missing),
+        -(-len(missing) // size),
+        extra={"org_id": org_id},
+    )
     return len(missing)
 
 
@@ -218,6 +231,8 @@ def generate(
             and not repository.reps_without_copy(session, org_id=org_id, post_id=post_id)
         ):
             plan.copies_done_at = utcnow()
+            log.info("post %s: every copy made", post_id, extra={"org_id": org_id})
+    log.info("post %s: %d of %d copies made", post_id, made, len(rep_ids), extra={"org_id": org_id})
     return made
 
 
