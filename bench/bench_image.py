@@ -31,6 +31,7 @@ from PIL import Image, ImageDraw
 from bench._report import write_section
 from variation.image import (
     ImageOptions,
+    configure_process,
     decode_image,
     encode_image,
     image_hashes,
@@ -214,6 +215,7 @@ def main() -> None:
     parser.add_argument("--skip-acceptance", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    configure_process()  # as the service does at start-up (one BLAS thread, block cache)
     if hasattr(os, "sched_setaffinity"):  # every thread of the process, not only this one
         core = {min(os.sched_getaffinity(0))}
         for thread in os.listdir("/proc/self/task"):

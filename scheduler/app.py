@@ -8,7 +8,7 @@ from typing import Any
 from celery import Celery, signals
 
 from scheduler.beat import schedule
-from service import logs
+from service import engines, logs
 from service.queue import celery_config
 from service.settings import Settings
 
@@ -24,6 +24,14 @@ _started: dict[str, float] = {}
 def _configure_logging(**_: Any) -> None:
     """Connected, so Celery leaves the root logger to us: the same lines as the API's."""
     logs.configure(json_lines=settings.log_json_lines, level=settings.log_level)
+
+
+@signals.worker_process_init.connect
+@signals.worker_init.connect
+def _warm_up(**_: Any) -> None:
+    """Each worker process (the prefork children, and the main one for a solo pool) sets the
+    engines' process settings and loads the dictionary before its first task."""
+    engines.warm_up()
 
 
 @signals.task_prerun.connect

@@ -22,6 +22,7 @@ from variation.image import (
     ImageOptions,
     ImageVariant,
     IssuedImage,
+    configure_process,
     decode_image,
     encode_image,
     issue_image_copies,
@@ -76,7 +77,10 @@ def normalise_master(data: bytes, *, max_pixels: int = MAX_PIXELS) -> Master:
 
 
 def warm_up() -> None:
-    """Load the text engine's dictionary now, so no rep's first open pays for it."""
+    """Once per serving process (the API's lifespan, each worker process): the image engine's
+    process settings (one BLAS thread, Pillow's block cache), and the text engine's
+    dictionary loaded now, so no rep's first open pays for it."""
+    configure_process()
     logging.getLogger("jieba").setLevel(logging.WARNING)
     base_tokenizer()
 

@@ -119,11 +119,6 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-async def _app_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, AppError)
-    return error_response(exc.status_code, exc.code, exc.detail)
-
-
 async def _variation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_input", str(exc))
 
@@ -182,7 +177,8 @@ def _describe(error: object) -> str:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, _app_error)
+    """Every error but AppError, which service.web renders (a page for browsers, the JSON
+    error for API clients) because only it knows the templates."""
     app.add_exception_handler(VariationError, _variation_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

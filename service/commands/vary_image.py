@@ -14,6 +14,7 @@ from variation import VariationError
 from variation.image import (
     ImageOptions,
     RepBadge,
+    configure_process,
     decode_image,
     encode_image,
     issue_image_copies,
@@ -51,6 +52,7 @@ def vary_image_command(
     first_frame: bool,
 ) -> None:
     """Write REPS copies of the image in FILE, in rep order, and DIR/report.json."""
+    configure_process()
     try:
         decoded = decode_image(file.read_bytes(), allow_animated_first_frame=first_frame)
         badge = RepBadge(name=badge_name, qr_url=badge_url) if badge_name or badge_url else None

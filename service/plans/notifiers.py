@@ -256,11 +256,6 @@ def record(row: Deliverable, error: str | None, settings: Settings, at: datetime
     return "retry"
 
 
-def from_settings(settings: Settings) -> list[Notifier]:
-    """The notifiers configured in Settings (none by default)."""
-    return _build(settings, settings.wecom_robot_url, settings.webhook_url, settings.webhook_secret)
-
-
 def for_org(settings: Settings, org: Organisation) -> list[Notifier]:
     """The organisation's own WeCom robot and webhook where it set them, else the install's;
     e-mail is the install's (one SMTP server sends for every brand)."""

@@ -4,6 +4,7 @@
         -> DecodedImage
     encode_image(image, *, fmt="JPEG" | "PNG", quality=88) -> bytes
     vary_image(image, *, seed, options=ImageOptions(), slot=None) -> ImageVariant
+    configure_process(*, blas_threads=1, pillow_blocks=8)   (once per process, at start-up)
     image_hashes(image) -> ImageHashes          (pHash, dHash: 64-bit ints; PDQ: 256-bit int)
     issue_image_copies(image, rep_keys, *, seed_prefix, teams=None, issued=(), options=...,
                        badges=None, progress=None) -> list[ImageVariant]
@@ -12,7 +13,6 @@ Inputs are decoded Pillow images (decode_image makes them safe); they are never 
 Errors are the VariationError subclasses of variation._errors.
 """
 
-from variation.image import _process
 from variation.image._batch import issue_image_copies
 from variation.image._decode import decode_image, encode_image
 from variation.image._hashes import image_hashes
@@ -28,9 +28,8 @@ from variation.image._types import (
     RepBadge,
     VariantParams,
 )
+from variation.image._process import configure_process
 from variation.image._vary import vary_image
-
-_process.configure()  # one BLAS thread, Pillow's block cache: see _process.py
 
 __all__ = [
     "WECOM_MAX_BYTES",
@@ -43,6 +42,7 @@ __all__ = [
     "IssuedImage",
     "RepBadge",
     "VariantParams",
+    "configure_process",
     "decode_image",
     "encode_image",
     "image_hashes",
