@@ -14,6 +14,7 @@ import uvicorn
 from service.app import create_app
 from service.commands._common import command_unit, data_dir_option, load_settings, open_runtime
 from service.demo import ensure_demo
+from service.serving import uvicorn_options
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]  # where `scheduler` is importable from
@@ -62,7 +63,13 @@ def run_command(
     click.echo(f"  API docs: {settings.base_url}/docs\n  data: {settings.data_dir}\n")
     workers = [] if no_worker else start_workers(settings)
     try:
-        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_level="info")
+        uvicorn.run(
+            create_app(runtime=runtime),
+            host=host,
+            port=port,
+            log_level="info",
+            **uvicorn_options(settings),
+        )
     finally:
         stop_workers(workers)
 
