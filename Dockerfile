@@ -19,5 +19,5 @@ USER momentcast
 VOLUME ["/data"]
 EXPOSE 8000
 
-CMD ["uvicorn", "service.app:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
-     "--proxy-headers", "--workers", "2"]
+# uvicorn with the header and idle deadlines momentcast run also uses (service/serving.py).
+CMD ["python", "-m", "service.serving", "--host", "0.0.0.0", "--port", "8000", "--workers", "2"]

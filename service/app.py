@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from service import engines, logs
 from service.auth.pages import router as auth_pages
 from service.auth.router import router as auth_router
+from service.body_limit import MB, BodyDeadline, BodyLimit, BodyRule
 from service.copies.pages import router as copies_pages
 from service.copies.router import router as copies_router
 from service.dashboard.pages import router as dashboard_pages
@@ -24,7 +25,6 @@ from service.deps import RuntimeDep
 from service.errors import (
     ERROR_RESPONSES,
     ServiceUnavailable,
-    error_response,
     install_error_handlers,
 )
 from service.orgs.router import org_router
@@ -33,29 +33,28 @@ from service.plans.router import router as plans_router
 from service.posts.pages import router as posts_pages
 from service.posts.router import router as posts_router
 from service.reps.pages import router as reps_pages
+from service.reps.router import MAX_CSV_BYTES
 from service.reps.router import router as reps_router
 from service.runtime import Runtime
 from service.security import LoginThrottle, SharedLoginThrottle
 from service.settings import Settings
+from service.tracking import beacons
 from service.tracking.pages import router as tracking_pages
 from service.tracking.router import router as tracking_router
 from service.web import PageSecurityHeaders, install_page_handlers, throttle_logins
 
 STATIC = Path(__file__).resolve().parent / "static"
-MAX_BODY_BYTES = 95 * 1024 * 1024  # nine 10 MB images plus the form's text
-
-
-async def guard(
-    request: Request,
-    call_next: Callable[[Request], Awaitable[Response]],
-) -> Response:
-    """Refuse oversized uploads by their declared length, before reading a byte of them."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_BODY_BYTES:
-        return error_response(
-            413, "payload_too_large", f"the request is larger than {MAX_BODY_BYTES // 2**20} MB"
-        )
-    return await call_next(request)
+UPLOAD_BYTES = 95 * MB  # nine 10 MB images plus the form's text
+CSV_BYTES = MAX_CSV_BYTES + 64 * 1024  # the file and its multipart framing
+# Every body is bounded by its route (service/body_limit.py); JSON and plain forms by the default.
+BODY_RULES = {
+    ("POST", "/api/posts"): BodyRule(UPLOAD_BYTES),
+    ("POST", "/admin/posts"): BodyRule(UPLOAD_BYTES),
+    ("POST", "/api/reps/import"): BodyRule(CSV_BYTES, code="file_too_large"),
+    ("POST", "/admin/reps/import"): BodyRule(CSV_BYTES, code="file_too_large"),
+    ("POST", "/t"): BodyRule(beacons.MAX_BODY_BYTES, code="beacon_too_large"),
+}
+DEFAULT_BODY_RULE = BodyRule(1 * MB)
 
 
 def login_throttle(settings: Settings) -> LoginThrottle:
@@ -99,7 +98,14 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     install_page_handlers(app)
     app.state.login_throttle = login_throttle(runtime.settings)
     app.middleware("http")(throttle_logins)
-    app.middleware("http")(guard)
+    app.add_middleware(
+        BodyLimit,
+        rules=BODY_RULES,
+        default=DEFAULT_BODY_RULE,
+        deadline=BodyDeadline(
+            runtime.settings.http_body_timeout_seconds, runtime.settings.http_body_min_rate
+        ),
+    )
     app.add_middleware(PageSecurityHeaders, https=runtime.settings.base_url.startswith("https://"))
     app.add_middleware(logs.RequestIds)  # added last: outermost, so every line has the id
     for router in (

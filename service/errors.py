@@ -39,10 +39,11 @@ class AppError(Exception):
     status_code = 500
     code = "internal_error"
 
-    def __init__(self, detail: str, *, code: str | None = None) -> None:
+    def __init__(self, detail: str, *, code: str | None = None, message: str | None = None) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.code
+        self.message = message  # for people, in Chinese; `detail` stays for developers
 
 
 class BadRequest(AppError):
@@ -82,10 +83,12 @@ class ServiceUnavailable(AppError):
 
 
 class ErrorRead(BaseModel):
-    """Every error's body: a stable code for programs and a sentence for people."""
+    """Every error's body: a stable code for programs, a sentence for developers and, where
+    given, one in Chinese for people."""
 
     error: str
     detail: str
+    message: str | None = None
 
 
 # Declared on every route, so the OpenAPI spec says what clients really receive.
@@ -106,11 +109,14 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-def error_response(status_code: int, code: str, detail: str) -> JSONResponse:
+def error_response(
+    status_code: int, code: str, detail: str, message: str | None = None
+) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
-    return JSONResponse(
-        {"error": code, "detail": printable(detail)}, status_code=status_code, headers=headers
-    )
+    body = {"error": code, "detail": printable(detail)}
+    if message is not None:
+        body["message"] = message
+    return JSONResponse(body, status_code=status_code, headers=headers)
 
 
 def printable(text: str) -> str:

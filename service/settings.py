@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
     staff_token_ttl_seconds: int = 12 * 3600
     preview_reps: int = 3
+    # Slow clients (service/serving.py, service/body_limit.py): a connection's request headers
+    # must be complete, and an idle keep-alive connection is closed, within the idle timeout;
+    # a body must arrive within body_timeout plus one second per body_min_rate bytes.
+    http_idle_timeout_seconds: int = 10
+    http_body_timeout_seconds: float = 20.0
+    http_body_min_rate: int = 10_000  # bytes per second
     # Read tracking (service/tracking). events_url empty: a durable SQLite journal under
     # data_dir; redis://...: a Redis stream read by a consumer group.
     events_url: str = ""

@@ -136,9 +136,9 @@ async def _app_error(request: Request, exc: Exception) -> Response:
             request,
             "error.html",
             status_code=exc.status_code,
-            message=FRIENDLY.get(exc.code, exc.detail),
+            message=FRIENDLY.get(exc.code) or exc.message or exc.detail,
         )
-    return error_response(exc.status_code, exc.code, exc.detail)
+    return error_response(exc.status_code, exc.code, exc.detail, exc.message)
 
 
 def install_page_handlers(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ from variation._errors import (
     ImageInputError,
     ImageTooLarge,
     SpintaxError,
+    UnsupportedImageFormat,
     VariationError,
 )
 
@@ -20,5 +21,6 @@ __all__ = [
     "ImageInputError",
     "ImageTooLarge",
     "SpintaxError",
+    "UnsupportedImageFormat",
     "VariationError",
 ]

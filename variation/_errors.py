@@ -5,6 +5,7 @@
     ├── DiversityError        a batch could not be made diverse enough (text or image)
     └── ImageInputError       an image that cannot be varied safely
         ├── ImageDecodeError  not an image, truncated, or an unsupported format
+        │   └── UnsupportedImageFormat  not JPEG, PNG, WebP, GIF or HEIC (by its first bytes)
         ├── ImageTooLarge     decompression bomb, too many pixels or bytes
         └── AnimatedImageError  animated GIF/WebP without the first-frame option
 
@@ -37,6 +38,10 @@ class ImageInputError(VariationError):
 
 class ImageDecodeError(ImageInputError):
     """Not an image, a truncated image, or a format we do not read."""
+
+
+class UnsupportedImageFormat(ImageDecodeError):
+    """A format outside the allow-list (EPS, TIFF, BMP, PSD, SVG, ...), refused undecoded."""
 
 
 class ImageTooLarge(ImageInputError):

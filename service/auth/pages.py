@@ -15,11 +15,12 @@ from fastapi.responses import HTMLResponse, Response
 from service.deps import SESSION_COOKIE, RuntimeDep, SessionDep
 from service.errors import Unauthorized
 from service.orgs import service as orgs_service
+from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.security import new_nonce
 from service.web import PageStaff, check_csrf, redirect, render, set_private_cookie
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
 
 LOGIN_COOKIE = "mc_login"  # the pre-login nonce the form's token is bound to
 LOGIN_COOKIE_SECONDS = 24 * 3600

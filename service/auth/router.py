@@ -12,8 +12,9 @@ from service.deps import CurrentStaff, RuntimeDep, SessionDep
 from service.errors import Unprocessable
 from service.orgs import repository as orgs_repository
 from service.orgs import service as orgs_service
+from service.routing import CredentialsFirst
 
-router = APIRouter(prefix="/api", tags=["auth"])
+router = APIRouter(prefix="/api", tags=["auth"], route_class=CredentialsFirst)
 
 
 async def login_request(request: Request) -> LoginRequest:

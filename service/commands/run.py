@@ -14,6 +14,7 @@ import uvicorn
 from service.app import create_app
 from service.commands._common import command_unit, data_dir_option, load_settings, open_runtime
 from service.demo import ensure_demo
+from service.serving import uvicorn_options
 from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]  # where `scheduler` is importable from
@@ -64,7 +65,13 @@ def run_command(
     try:
         # log_config=None: uvicorn keeps the logging configured by load_settings (ids on every
         # line) instead of installing its own handlers.
-        uvicorn.run(create_app(runtime=runtime), host=host, port=port, log_config=None)
+        uvicorn.run(
+            create_app(runtime=runtime),
+            host=host,
+            port=port,
+            log_config=None,
+            **uvicorn_options(settings),
+        )
     finally:
         stop_workers(workers)
 

@@ -19,13 +19,14 @@ from service.plans import repository as plans_repository
 from service.plans import service as plans_service
 from service.plans.slots import zone
 from service.posts import repository as posts_repository
+from service.routing import CredentialsFirst
 from service.tracking import alerts as tracking_alerts
 from service.tracking import reports as tracking_reports
 from service.tracking.links import ShareLink, share_url
 from service.tracking.schemas import ViewerRead
 from service.web import render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CredentialsFirst)
 PAGE_SIZE = 5  # copies are generated on first open, so keep the first page short
 READERS = 10  # "谁看了我的分享": the most recent of the rep's readers
 

@@ -13,12 +13,13 @@ from service.deps import PostDep, RepDep, RepFromToken, RepPost, RuntimeDep, Ses
 from service.models import Copy
 from service.posts import service as posts_service
 from service.reps import repository as reps_repository
+from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.storage import media_type
 from service.tracking.links import ShareLink, share_url
 from service.web import redirect, wants_html
 
-router = APIRouter(tags=["copies"])
+router = APIRouter(tags=["copies"], route_class=CredentialsFirst)
 IMAGE_HEADERS = {"Cache-Control": "private, max-age=604800, immutable"}
 
 

@@ -24,10 +24,11 @@ from service.deps import PostDep, SessionDep
 from service.errors import BadRequest, Forbidden
 from service.models import Staff
 from service.models.tracking import Viewer
+from service.routing import CredentialsFirst
 from service.tracking.tags import duration
 from service.web import PageStaff, render
 
-router = APIRouter(prefix="/admin/dashboard", include_in_schema=False)
+router = APIRouter(prefix="/admin/dashboard", include_in_schema=False, route_class=CredentialsFirst)
 REP_ROWS = 100
 
 

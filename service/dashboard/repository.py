@@ -244,7 +244,7 @@ def search_viewers(
     text = q.strip()
     if text:
         like = f"%{text.replace('%', '').replace('_', '')}%"
-        number = int(text.lstrip("#")) if text.lstrip("#").isdigit() else -1
+        number = _viewer_number(text.lstrip("#"))
         query = query.where(or_(Viewer.label.ilike(like), Viewer.id == number))
     for tag in tags:
         query = query.where(
@@ -263,6 +263,12 @@ def search_viewers(
         return [row[0] for row in rows], int(rows[0][1])
     total = session.scalar(select(func.count()).select_from(query.subquery())) if offset else 0
     return [], int(total or 0)
+
+
+def _viewer_number(text: str) -> int:
+    """`text` as a viewer id when it is one (ASCII digits within 64 bits), else -1. Not
+    `str.isdigit()` alone: "²" and "①" pass it and then fail `int()`."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else -1
 
 
 def tags_of(session: Session, *, org_id: int, viewer_ids: Sequence[int]) -> list[ViewerTag]:

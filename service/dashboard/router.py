@@ -23,9 +23,10 @@ from service.deps import CurrentStaff, PostDep, SessionDep
 from service.errors import Forbidden, NotFound
 from service.models import Role, Staff
 from service.models.tracking import Viewer
+from service.routing import CredentialsFirst
 from service.web import CHINA
 
-router = APIRouter(prefix="/api/dashboard", tags=["dashboard"])
+router = APIRouter(prefix="/api/dashboard", tags=["dashboard"], route_class=CredentialsFirst)
 DASHBOARD_ROLES = {Role.ADMIN, Role.EDITOR, Role.MANAGER}
 
 

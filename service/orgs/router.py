@@ -10,9 +10,10 @@ from service.errors import NotFound
 from service.models import Organisation
 from service.orgs import channels, repository, service
 from service.orgs.schemas import ReminderChannels, ReminderChannelsUpdate, StaffCreate
+from service.routing import CredentialsFirst
 
-router = APIRouter(prefix="/api/staff", tags=["staff"])
-org_router = APIRouter(prefix="/api/org", tags=["organisation"])
+router = APIRouter(prefix="/api/staff", tags=["staff"], route_class=CredentialsFirst)
+org_router = APIRouter(prefix="/api/org", tags=["organisation"], route_class=CredentialsFirst)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

@@ -12,8 +12,9 @@ from service.plans import service
 from service.plans.schemas import PlanRead, PublishRequest, RepHistoryItem
 from service.posts import service as posts_service
 from service.posts.schemas import PostRead
+from service.routing import CredentialsFirst
 
-router = APIRouter(tags=["plans"])
+router = APIRouter(tags=["plans"], route_class=CredentialsFirst)
 
 
 @router.post("/api/posts/{post_id}/publish")

@@ -21,9 +21,10 @@ from service.posts import repository, service
 from service.posts.router import read_uploads
 from service.posts.schemas import PostCreate
 from service.reps import repository as reps_repository
+from service.routing import CredentialsFirst
 from service.web import PageStaff, check_csrf, redirect, render
 
-router = APIRouter(prefix="/admin", include_in_schema=False)
+router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
 EDIT_ROLES = {Role.ADMIN, Role.EDITOR}
 
 
@@ -74,7 +75,11 @@ def create_post(
         session.rollback()
         form = {"title": title, "text": text, "protected": protected, "article": article}
         return render(
-            request, "post_new.html", status_code=exc.status_code, form=form, error=exc.detail
+            request,
+            "post_new.html",
+            status_code=exc.status_code,
+            form=form,
+            error=exc.message or exc.detail,
         )
     return redirect(f"/admin/posts/{post.id}")
 

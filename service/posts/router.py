@@ -10,10 +10,11 @@ from service.deps import CurrentStaff, PostDep, RequireEditor, RuntimeDep, Sessi
 from service.errors import NotFound, Unprocessable
 from service.posts import repository, service
 from service.posts.schemas import MAX_IMAGE_BYTES, MAX_IMAGES, PostCreate, PostRead
+from service.routing import CredentialsFirst
 from service.storage import media_type
 from service.uploads import read_limited
 
-router = APIRouter(prefix="/api/posts", tags=["posts"])
+router = APIRouter(prefix="/api/posts", tags=["posts"], route_class=CredentialsFirst)
 
 
 def read_uploads(images: list[UploadFile]) -> list[service.Upload]:

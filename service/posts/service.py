@@ -22,7 +22,12 @@ from service.posts.schemas import (
 )
 from service.storage import Storage
 from service.uploads import check_text
-from variation import VariationError
+from variation import (
+    AnimatedImageError,
+    ImageTooLarge,
+    UnsupportedImageFormat,
+    VariationError,
+)
 
 # Narrower than this, the image engine finds no copy that clears the master's hashes, so a
 # post would upload fine and then fail for every rep (a 1×60000 strip did).
@@ -99,12 +104,25 @@ def _check_fields(title: str, text: str, image_count: int) -> None:
         )
 
 
+ALLOWED_IMAGES = "JPEG、PNG、WebP、静态 GIF 或 HEIC"
+# What a person reads for each way an image can be refused (the most specific class first).
+IMAGE_REFUSALS: tuple[tuple[type[VariationError], str], ...] = (
+    (UnsupportedImageFormat, f"格式不支持，请上传 {ALLOWED_IMAGES} 图片"),
+    (AnimatedImageError, f"是动图，朋友圈素材只能用静态图片（{ALLOWED_IMAGES}）"),
+    (ImageTooLarge, "尺寸太大，请缩小到 4000 万像素以内后重试"),
+    (VariationError, f"无法读取，可能已损坏，请上传 {ALLOWED_IMAGES} 图片"),
+)
+
+
 def _normalise(number: int, upload: Upload) -> engines.Master:
     try:
         master = engines.normalise_master(upload.data)
     except VariationError as exc:
+        reason = next(text for kind, text in IMAGE_REFUSALS if isinstance(exc, kind))
         raise Unprocessable(
-            f"image {number} ({upload.filename}): {exc}", code="invalid_image"
+            f"image {number} ({upload.filename}): {exc}",
+            code="invalid_image",
+            message=f"第 {number} 张图片（{upload.filename}）{reason}。",
         ) from None
     if min(master.width, master.height) < MIN_IMAGE_SIDE:
         raise Unprocessable(

@@ -13,10 +13,11 @@ from service.models import Role, Staff
 from service.reps import repository, service
 from service.reps.router import MAX_CSV_BYTES
 from service.reps.schemas import RepCreate, RepUpdate
+from service.routing import CredentialsFirst
 from service.uploads import read_limited
 from service.web import PageStaff, check_csrf, redirect, render
 
-router = APIRouter(prefix="/admin/reps", include_in_schema=False)
+router = APIRouter(prefix="/admin/reps", include_in_schema=False, route_class=CredentialsFirst)
 
 
 def admin_only(staff: Staff) -> None:

@@ -7,9 +7,10 @@ from fastapi import APIRouter, UploadFile, status
 from service.deps import RepDep, RequireAdmin, RuntimeDep, SessionDep
 from service.reps import repository, service
 from service.reps.schemas import ImportResult, RepCreate, RepRead, RepUpdate
+from service.routing import CredentialsFirst
 from service.uploads import read_limited
 
-router = APIRouter(prefix="/api/reps", tags=["reps"])
+router = APIRouter(prefix="/api/reps", tags=["reps"], route_class=CredentialsFirst)
 MAX_CSV_BYTES = 5 * 1024 * 1024
 
 

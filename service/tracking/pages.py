@@ -16,6 +16,7 @@ from service.deps import RepFromToken, RuntimeDep, SessionDep
 from service.errors import NotFound
 from service.models import Post, Rep
 from service.orgs import repository as orgs_repository
+from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.security import TokenError, new_nonce
 from service.tracking import oauth, service
@@ -25,7 +26,7 @@ from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
 from service.web import render, set_private_cookie
 
 log = logging.getLogger(__name__)
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=CredentialsFirst)
 VIEWER_COOKIE = "mc_viewer"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
 

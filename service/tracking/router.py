@@ -9,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
 from service.deps import CurrentStaff, PostDep, RepFromToken, RequireAdmin, SessionDep
-from service.errors import AppError, Forbidden, NotFound, PayloadTooLarge, ServiceUnavailable
+from service.errors import AppError, Forbidden, NotFound, ServiceUnavailable
 from service.models.tracking import Viewer
+from service.routing import CredentialsFirst
 from service.security import TokenError
 from service.tracking import beacons, privacy, reports, repository, service, tags
 from service.tracking.bots import is_bot
@@ -27,7 +28,7 @@ from service.tracking.schemas import (
     ViewRead,
 )
 
-router = APIRouter(tags=["tracking"])
+router = APIRouter(tags=["tracking"], route_class=CredentialsFirst)
 
 
 class TooManyRequests(AppError):
@@ -68,9 +69,7 @@ async def ingest(request: Request) -> Response:
     gate, runtime = get_gate(request), request.app.state.runtime
     if is_bot(request.headers.get("user-agent")):
         raise Forbidden("automated clients are not counted", code="bot")
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > beacons.MAX_BODY_BYTES:
-        raise PayloadTooLarge("the beacon is too large", code="beacon_too_large")
+    # The body's size is bounded before this runs (service/app.py's BODY_RULES).
     beacon = beacons.parse(await request.body())
     try:
         view = signer_for(runtime.settings.secret_keys).read_view_token(beacon.t)

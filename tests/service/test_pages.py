@@ -102,7 +102,8 @@ class TestUploadAndPublish:
             files=[("images", ("x.jpg", b"not an image", "image/jpeg"))],
         )
         assert response.status_code == 422
-        assert "image 1 (x.jpg)" in response.text and 'value="坏图"' in response.text
+        # The editor reads the reason in Chinese (it was the English detail before issue 15).
+        assert "第 1 张图片（x.jpg）" in response.text and 'value="坏图"' in response.text
 
     def test_form_without_csrf_token_is_refused(self, browser: Any) -> None:
         client, _ = browser

@@ -16,6 +16,7 @@ Errors are the VariationError subclasses of variation._errors.
 from variation.image._batch import issue_image_copies
 from variation.image._decode import decode_image, encode_image
 from variation.image._hashes import image_hashes
+from variation.image._process import configure_process
 from variation.image._types import (
     WECOM_MAX_BYTES,
     WECOM_MAX_PIXELS,
@@ -28,7 +29,6 @@ from variation.image._types import (
     RepBadge,
     VariantParams,
 )
-from variation.image._process import configure_process
 from variation.image._vary import vary_image
 
 __all__ = [

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import io
 
 import qrcode
 from PIL import Image, ImageDraw, UnidentifiedImageError
 
 from variation._errors import ImageDecodeError
+from variation.image._formats import open_allowed
 from variation.image._text import draw_text, text_size
 from variation.image._types import RepBadge
 
@@ -55,9 +55,9 @@ def _name_px(name: str, room: int) -> int:
 def _qr(url: str | None, upload: bytes | None, side: int) -> Image.Image:
     if upload is not None:
         try:
-            with Image.open(io.BytesIO(upload)) as raw:
+            with open_allowed(upload) as raw:
                 code = raw.convert("RGB")
-        except (UnidentifiedImageError, OSError) as exc:
+        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise ImageDecodeError(f"the uploaded QR image cannot be read: {exc}") from None
         return code.resize((side, side), Image.Resampling.LANCZOS)
     maker = qrcode.QRCode(border=1, error_correction=qrcode.constants.ERROR_CORRECT_M)

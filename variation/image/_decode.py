@@ -13,20 +13,20 @@ import io
 import warnings
 
 import numpy as np
-import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
-from variation._errors import AnimatedImageError, ImageDecodeError, ImageTooLarge
+from variation._errors import (
+    AnimatedImageError,
+    ImageDecodeError,
+    ImageTooLarge,
+    UnsupportedImageFormat,
+)
+from variation.image._formats import ALLOWED_NAMES, open_allowed
 from variation.image._types import WECOM_MAX_BYTES, WECOM_MAX_PIXELS, DecodedImage
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-_LOSSLESS = frozenset({"PNG", "GIF", "BMP", "TIFF"})
+_LOSSLESS = frozenset({"PNG", "GIF"})
 _FLAT_COLOURS = 4096
-
-
-@functools.cache
-def _register_heif() -> None:
-    pillow_heif.register_heif_opener()
 
 
 @functools.cache
@@ -45,11 +45,11 @@ def decode_image(
 
     Raises ImageTooLarge (over `max_bytes`, or a header claiming over `max_pixels`),
     AnimatedImageError (several frames, unless `allow_animated_first_frame`) and
-    ImageDecodeError (not an image, truncated, unsupported).
+    ImageDecodeError (not an image, truncated; UnsupportedImageFormat for anything but
+    JPEG, PNG, WebP, GIF and HEIC, told from the first bytes before any decoder runs).
     """
     if len(data) > max_bytes:
         raise ImageTooLarge(f"the image is {len(data):,} bytes; the limit is {max_bytes:,}")
-    _register_heif()
     raw = _open(data, max_pixels)
     frames = getattr(raw, "n_frames", 1)
     if frames > 1 and not allow_animated_first_frame:
@@ -88,13 +88,13 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            raw = Image.open(io.BytesIO(data))
+            raw = open_allowed(data)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise ImageTooLarge(f"the image has too many pixels ({exc})") from None
+    except UnsupportedImageFormat:
+        raise
     except UnidentifiedImageError:
-        raise ImageDecodeError(
-            "the file is not an image in a format we read (JPEG, PNG, WebP, GIF, HEIC, BMP, TIFF)"
-        ) from None
+        raise ImageDecodeError(f"the file is not a readable {ALLOWED_NAMES} image") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageDecodeError(f"the image header cannot be read ({exc})") from None
     width, height = raw.size
