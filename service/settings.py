@@ -75,6 +75,18 @@ class Settings(BaseSettings):
     webhook_secret: str = ""
     smtp_url: str = ""  # smtp://user:password@host:port (smtps:// for TLS)
     smtp_from: str = "momentcast@localhost"
+    # Outbound connections (webhooks, robots, SMTP) to loopback, private, link-local and other
+    # non-public addresses. None: refused in production, allowed elsewhere (local fake
+    # servers in tests, a developer's own receiver). Checked on the resolved addresses at send.
+    outbound_allow_private: bool | None = None
+    # The operator's own mail relay on this machine or network (smtp://127.0.0.1:25): allowed
+    # for SMTP only, so webhooks and robots stay checked.
+    smtp_allow_private: bool = False
+    # Work one organisation may do in one run of a periodic job (reminders, alerts, late-rep
+    # enrolment); the rest waits for the next run, so no organisation delays another's.
+    job_org_budget_seconds: float = 5.0
+    enrol_items_per_run: int = 2000  # plan items one organisation's late reps get per run
+    fanout_reps_per_run: int = 500  # copy generations one plan has queued at a time
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -103,6 +115,12 @@ class Settings(BaseSettings):
         """Every key that verifies, oldest first; the last one signs."""
         previous = [key.strip() for key in self.previous_secret_keys.split(",") if key.strip()]
         return (*previous, self.secret_key)
+
+    @property
+    def allows_private_outbound(self) -> bool:
+        if self.outbound_allow_private is not None:
+            return self.outbound_allow_private
+        return self.env != "production"
 
     @property
     def sends_tasks(self) -> bool:
