@@ -29,10 +29,15 @@ def fan_out(org_id: int, post_id: int) -> int:
 
 
 @shared_task(name="copies.generate", ignore_result=True)
-def generate(org_id: int, post_id: int, rep_ids: list[int]) -> int:
+def generate(org_id: int, post_id: int, rep_ids: list[int], more: bool = False) -> int:
     runtime = current()
     return plans.generate(
-        runtime.sessions, runtime.storage, org_id=org_id, post_id=post_id, rep_ids=rep_ids
+        runtime.sessions,
+        runtime.storage,
+        org_id=org_id,
+        post_id=post_id,
+        rep_ids=rep_ids,
+        more=more,
     )
 
 

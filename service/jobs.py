@@ -32,12 +32,15 @@ def each(
     keys: Iterable[Key],
     work: Callable[[Key], Result],
     *,
+    backoff: bool = True,
     clock: Callable[[], float] = time.monotonic,
 ) -> dict[Key, Result]:
-    """`work(key)` for every key not backing off; {key: result} of those that succeeded."""
+    """`work(key)` for every key not backing off; {key: result} of those that succeeded.
+    `backoff=False`: a failed key is tried again whenever asked (work queued for one run,
+    such as a chunk of copies, whose retry the sweeper already spaces out)."""
     done: dict[Key, Result] = {}
     for key in keys:
-        if _backing_off(job, key, clock()):
+        if backoff and _backing_off(job, key, clock()):
             continue
         try:
             done[key] = work(key)
