@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -96,8 +97,15 @@ class Outbound:
     """Resolves, checks and connects. `allow_private`: tests and development reach local fake
     servers; production refuses (Settings.allows_private_outbound)."""
 
-    def __init__(self, *, allow_private: bool, resolver: Resolver = resolve) -> None:
+    def __init__(
+        self,
+        *,
+        allow_private: bool,
+        resolver: Resolver = resolve,
+        ssl_context: ssl.SSLContext | None = None,  # None: the system's CAs
+    ) -> None:
         self.allow_private, self.resolver = allow_private, resolver
+        self.ssl_context = ssl_context or httpx.create_ssl_context(trust_env=False)
 
     def addresses(self, host: str, port: int) -> list[str]:
         """The addresses to connect to, all checked; OutboundRefused when any is refused."""
@@ -165,6 +173,5 @@ class _PinnedTransport(httpx.HTTPTransport):
         super().__init__(trust_env=False)
         # The only way to give httpx's transport a network backend is its pool.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            network_backend=_Backend(outbound),
+            ssl_context=outbound.ssl_context, network_backend=_Backend(outbound)
         )

@@ -21,7 +21,6 @@ import smtplib
 import socket
 import ssl
 import time
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,6 +40,7 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 WECOM_TEXT_LIMIT = 2048  # bytes of UTF-8 in a text message's content
 MAX_ANSWER = 64 * 1024  # bytes of a robot's or webhook's answer read; the rest is ignored
+_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # Unicode Cc, Zl and Zp: "\r\n" is one
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -56,9 +56,7 @@ class Undeliverable(NotifierError):
 def single_line(text: str) -> str:
     """`text` with every control or line/paragraph separator character (CR, LF, NUL, U+0085,
     U+2028...) made a space: stored data reaches mail headers and one-line headings."""
-    return "".join(
-        " " if unicodedata.category(ch) in {"Cc", "Zl", "Zp"} else ch for ch in text
-    ).strip()
+    return _BREAKS.sub(" ", text).strip()
 
 
 @dataclass(frozen=True)
