@@ -11,6 +11,7 @@ the address it checked; TLS still sends and verifies the name, not the address.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import socket
 import ssl
@@ -105,7 +106,7 @@ class Outbound:
         ssl_context: ssl.SSLContext | None = None,  # None: the system's CAs
     ) -> None:
         self.allow_private, self.resolver = allow_private, resolver
-        self.ssl_context = ssl_context or httpx.create_ssl_context(trust_env=False)
+        self.ssl_context = ssl_context or _system_context()
 
     def addresses(self, host: str, port: int) -> list[str]:
         """The addresses to connect to, all checked; OutboundRefused when any is refused."""
@@ -144,6 +145,12 @@ class Outbound:
         )
 
 
+@functools.cache
+def _system_context() -> ssl.SSLContext:
+    """One verifying context per process: building one loads the CA bundle (~0.1 s)."""
+    return httpx.create_ssl_context(trust_env=False)
+
+
 class _Backend(httpcore.SyncBackend):
     """httpcore's network backend, connecting to the checked address instead of the name;
     httpcore keeps the name for SNI and certificate verification (its origin is unchanged)."""
@@ -169,9 +176,11 @@ class _Backend(httpcore.SyncBackend):
 
 
 class _PinnedTransport(httpx.HTTPTransport):
+    """httpx's transport over a pool with our network backend (the only way to give it one).
+    HTTPTransport.__init__ is not called: it would build an SSL context (tens of ms, loading
+    the CA bundle) for a pool that is replaced at once; the transport only uses `_pool`."""
+
     def __init__(self, outbound: Outbound) -> None:
-        super().__init__(trust_env=False)
-        # The only way to give httpx's transport a network backend is its pool.
         self._pool = httpcore.ConnectionPool(
             ssl_context=outbound.ssl_context, network_backend=_Backend(outbound)
         )

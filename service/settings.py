@@ -84,8 +84,9 @@ class Settings(BaseSettings):
     smtp_allow_private: bool = False
     # Work one organisation may do in one run of a periodic job (reminders, alerts, late-rep
     # enrolment); the rest waits for the next run, so no organisation delays another's.
-    job_org_budget_seconds: float = 5.0
+    job_org_budget_seconds: float = 2.0
     enrol_items_per_run: int = 2000  # plan items one organisation's late reps get per run
+    enrol_interval_seconds: float = 10.0  # how often late reps are enrolled
     fanout_reps_per_run: int = 500  # copy generations one plan has queued at a time
 
     @model_validator(mode="after")

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 FAN_OUT_TASK = "copies.fan_out"  # queue generation of every missing copy of a plan, in chunks
 GENERATE_TASK = "copies.generate"  # make the copies of a few reps (CPU queue)
 MAX_WINDOW = timedelta(days=14)
-ENROL_CHUNK = 500  # late reps enrolled per unit of work
+ENROL_CHUNK = 200  # late reps per unit of work: the time budget is checked between chunks
 
 
 def publish(
@@ -278,22 +278,42 @@ def _enrol_org(
     until = jobs.deadline(settings.job_org_budget_seconds)
     left, enrolled = settings.enrol_items_per_run, 0
     for plan_id in plan_ids:
-        after = 0  # a cursor: reps with no slot (quiet hours) are not read twice in a run
-        while left > 0 and not jobs.past(until):
+        if left <= 0 or jobs.past(until):
+            break
+        added = _enrol_plan(sessions, settings, org_id, plan_id, now, most=left, until=until)
+        if added:  # once per plan and run: the fan-out continues by itself from there
             with unit_of_work(sessions) as session:
                 plan = repository.get_by_id(session, org_id=org_id, plan_id=plan_id)
-                if plan is None:
-                    break
-                chunk = min(left, ENROL_CHUNK)
-                reps = repository.unplanned_reps(session, plan, after_rep_id=after, limit=chunk)
-                added = _enrol(session, settings, plan, reps, now)
-                if added:
+                if plan is not None:
                     fan_out(session, settings, org_id=org_id, post_id=plan.post_id)
-            enrolled, left = enrolled + added, left - added
-            if len(reps) < chunk:
-                break
-            after = reps[-1].id
+        enrolled, left = enrolled + added, left - added
     return enrolled
+
+
+def _enrol_plan(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    org_id: int,
+    plan_id: int,
+    now: datetime,
+    *,
+    most: int,
+    until: float,
+) -> int:
+    """Up to `most` of the plan's late reps, ENROL_CHUNK per unit of work, until `until`."""
+    added, after = 0, 0  # a cursor: reps with no slot (quiet hours) are not read twice
+    while added < most and not jobs.past(until):
+        with unit_of_work(sessions) as session:
+            plan = repository.get_by_id(session, org_id=org_id, plan_id=plan_id)
+            if plan is None:
+                return added
+            chunk = min(most - added, ENROL_CHUNK)
+            reps = repository.unplanned_reps(session, plan, after_rep_id=after, limit=chunk)
+            added += _enrol(session, settings, plan, reps, now)
+        if len(reps) < chunk:
+            break
+        after = reps[-1].id
+    return added
 
 
 def enrol_rep(
