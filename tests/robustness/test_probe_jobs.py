@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import socket
@@ -41,7 +42,7 @@ from scheduler.runtime import use_runtime
 from service import jobs
 from service.db import unit_of_work
 from service.models import Organisation, Plan, PlanItem, Post, Reminder, Rep, RepAlert, Role
-from service.models.tracking import Viewer
+from service.models.tracking import PageView, Viewer
 from service.orgs import service as orgs_service
 from service.outbound import Outbound
 from service.plans import service as plans_service
@@ -643,3 +644,80 @@ def check_isolation(stack: Stack, fakes: dict[str, Any], hook_url: str, robot_ur
     # Every post to the robot is a recorded attempt, backed off (at most one per job in flight):
     # it used to be re-posted on every run, never recorded.
     assert attempts <= fakes["robot"].posts <= attempts + 2
+
+
+@contextmanager
+def answering(raw: bytes) -> Iterator[str]:
+    """A robot URL whose server answers `raw` (200) to every POST."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            with contextlib.suppress(OSError):  # the client stopped reading: as meant
+                self.wfile.write(raw)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/cgi-bin/webhook/send?key=k"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class TestEveryAnswerIsReadDefensively:
+    @pytest.mark.parametrize(
+        "raw",
+        [
+            b"[]",
+            b"<html>502 Bad Gateway</html>",
+            b'{"errcode": "0"}',
+            b"5",
+            b'{"errcode": 0' + b" " * (8 * 1024 * 1024),  # 8 MiB that never closes the object
+            b"[" * 100_000,
+        ],
+        ids=["list", "html", "string-errcode", "number", "huge", "deep"],
+    )
+    def test_a_robot_answer_of_any_shape_is_a_recorded_failure(self, raw: bytes) -> None:
+        from service.plans.notifiers import WeComRobot
+
+        with answering(raw) as url:
+            robot = WeComRobot(url, timeout=5, outbound=Outbound(allow_private=True))
+            with pytest.raises(NotifierError):
+                robot.send([message()])
+
+
+@pytest.mark.usefixtures("task_runtime")
+def test_an_unreadable_stored_event_is_dropped_and_the_rest_is_folded(
+    client: TestClient, runtime: Runtime, org: Org
+) -> None:
+    from service.tracking import consumer
+
+    brand = due_brand(client, runtime, org)
+    with unit_of_work(runtime.sessions) as session:
+        viewer = session.scalar(select(Viewer).where(Viewer.org_id == org.id))
+        assert viewer is not None
+        view = PageView(
+            org_id=org.id,
+            post_id=brand.post_id,
+            rep_id=brand.rep_id,
+            viewer_id=viewer.id,
+            opened_at=dt.datetime.now(dt.UTC),
+        )
+        session.add(view)
+        session.flush()
+        view_id = view.id
+    good = {"pv": view_id, "s": 3, "v": 3000, "e": 2000, "d": 40, "x": {}, "at": time.time()}
+    bad: list[dict[str, Any]] = [{"pv": view_id, "s": "x"}, {"pv": None}, {"x": []}]
+    bad.append({"pv": view_id, "s": 1, "x": 5})
+    with unit_of_work(runtime.sessions) as session:
+        assert consumer.apply(session, [*bad, good]) == 1
+    with unit_of_work(runtime.sessions) as session:
+        folded = session.get(PageView, view_id)
+        assert folded is not None and (folded.beacons, folded.visible_ms) == (3, 3000)
