@@ -11,8 +11,9 @@ def schedule(settings: Settings) -> dict[str, dict[str, Any]]:
     every = {
         # Re-queue copy generation that stopped (killed worker, lost message).
         "plans-sweep": ("plans.sweep", settings.sweep_interval_seconds),
-        # Slot, remind and make copies for reps who joined after a post was published.
-        "plans-enrol-late-reps": ("plans.enrol_late_reps", settings.sweep_interval_seconds),
+        # Slot, remind and make copies for reps who joined after a post was published: often,
+        # since each run gives one organisation a bounded share (a big import takes many).
+        "plans-enrol-late-reps": ("plans.enrol_late_reps", settings.enrol_interval_seconds),
         # Queue reminders whose slot has come, send the due ones, retry failures.
         "reminders-send-due": ("reminders.send_due", settings.reminder_interval_seconds),
         # Tell reps about viewers who reached a read-time tier (found by the tag job).

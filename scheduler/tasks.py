@@ -11,15 +11,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from celery import shared_task
 
 from scheduler.runtime import current
 from service import orphans
 from service.db import unit_of_work
-from service.models import utcnow
-from service.plans import notifiers, reminders
+from service.plans import reminders
 from service.plans import service as plans
 from service.tracking import alerts
 
@@ -32,10 +29,15 @@ def fan_out(org_id: int, post_id: int) -> int:
 
 
 @shared_task(name="copies.generate", ignore_result=True)
-def generate(org_id: int, post_id: int, rep_ids: list[int]) -> int:
+def generate(org_id: int, post_id: int, rep_ids: list[int], more: bool = False) -> int:
     runtime = current()
     return plans.generate(
-        runtime.sessions, runtime.storage, org_id=org_id, post_id=post_id, rep_ids=rep_ids
+        runtime.sessions,
+        runtime.storage,
+        org_id=org_id,
+        post_id=post_id,
+        rep_ids=rep_ids,
+        more=more,
     )
 
 
@@ -59,19 +61,9 @@ def remove_orphans() -> int:
 
 @shared_task(name="alerts.send_due", ignore_result=True)
 def send_alerts() -> dict[str, int]:
-    runtime = current()
-    totals: Counter[str] = Counter()
-    for org_id, configured in notifiers.by_org(runtime.sessions, runtime.settings).items():
-        totals.update(alerts.deliver(runtime.sessions, runtime, configured, org_id=org_id))
-    return dict(totals)
+    return alerts.send_due(current())
 
 
 @shared_task(name="reminders.send_due", ignore_result=True)
 def send_due() -> dict[str, int]:
-    runtime = current()
-    totals: Counter[str] = Counter()
-    for org_id, configured in notifiers.by_org(runtime.sessions, runtime.settings).items():
-        with unit_of_work(runtime.sessions) as session:
-            reminders.queue_due(session, runtime, configured, utcnow(), org_id=org_id)
-        totals.update(reminders.deliver(runtime.sessions, runtime, configured, org_id=org_id))
-    return dict(totals)
+    return reminders.send_due(current())

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import jobs
 from service.db import unit_of_work
 from service.models import ImageCopy, PostImage
 from service.storage import Storage
@@ -39,9 +40,8 @@ def remove_orphans(
         for batch in _batches(old):
             with unit_of_work(sessions) as session:
                 known = set(session.scalars(select(column).where(column.in_(batch))))
-            for key in set(batch) - known:
-                storage.delete(key)
-                removed += 1
+            gone = jobs.each("media.remove_orphans", sorted(set(batch) - known), storage.delete)
+            removed += len(gone)
     return removed
 
 

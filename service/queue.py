@@ -20,20 +20,28 @@ from service.settings import Settings
 log = logging.getLogger(__name__)
 DISPATCHER_KEY = "momentcast.dispatcher"
 CPU_QUEUE = "cpu"  # copy generation: long, CPU-bound
-DEFAULT_QUEUE = "default"  # everything short: fan-out, reminders, sweeps, tracking
+DEFAULT_QUEUE = "default"  # everything short: fan-out, reminders, sweeps, tags, roll-ups
+# Folding beacons: every 5 s, what dashboards show live. Its own queue (and, under
+# `momentcast run`, its own process), so it never waits behind another job's run.
+TRACKING_QUEUE = "tracking"
 
 
 def celery_config(settings: Settings) -> dict[str, Any]:
     """Celery settings for senders and workers alike. A worker consumes both queues unless
     started with -Q (`momentcast run` gives copy generation its own processes)."""
-    default, cpu = (settings.queue_prefix + name for name in (DEFAULT_QUEUE, CPU_QUEUE))
+    default, cpu, tracking = (
+        settings.queue_prefix + name for name in (DEFAULT_QUEUE, CPU_QUEUE, TRACKING_QUEUE)
+    )
     return {
         "broker_url": settings.broker_url,
         "broker_connection_retry_on_startup": True,
         "broker_transport_options": _transport_options(settings),
-        "task_queues": [Queue(default), Queue(cpu)],
+        "task_queues": [Queue(default), Queue(cpu), Queue(tracking)],
         "task_default_queue": default,
-        "task_routes": {"copies.generate": {"queue": cpu}},
+        "task_routes": {
+            "copies.generate": {"queue": cpu},
+            "tracking.fold_events": {"queue": tracking},
+        },
         # Tasks are idempotent: acknowledge after they ran, so a killed worker's task runs
         # again; one message at a time per process, so a kill loses no prefetched work.
         "task_acks_late": True,

@@ -83,6 +83,19 @@ class Settings(BaseSettings):
     smtp_from: str = "momentcast@localhost"
     log_level: str = "INFO"
     log_json: bool | None = None  # one JSON object per line; None: in production only
+    # Outbound connections (webhooks, robots, SMTP) to loopback, private, link-local and other
+    # non-public addresses. None: refused in production, allowed elsewhere (local fake
+    # servers in tests, a developer's own receiver). Checked on the resolved addresses at send.
+    outbound_allow_private: bool | None = None
+    # The operator's own mail relay on this machine or network (smtp://127.0.0.1:25): allowed
+    # for SMTP only, so webhooks and robots stay checked.
+    smtp_allow_private: bool = False
+    # Work one organisation may do in one run of a periodic job (reminders, alerts, late-rep
+    # enrolment); the rest waits for the next run, so no organisation delays another's.
+    job_org_budget_seconds: float = 2.0
+    enrol_items_per_run: int = 2000  # plan items one organisation's late reps get per run
+    enrol_interval_seconds: float = 10.0  # how often late reps are enrolled
+    fanout_reps_per_run: int = 500  # copy generations one plan has queued at a time
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
@@ -115,6 +128,12 @@ class Settings(BaseSettings):
     @property
     def log_json_lines(self) -> bool:
         return self.log_json if self.log_json is not None else self.env == "production"
+
+    @property
+    def allows_private_outbound(self) -> bool:
+        if self.outbound_allow_private is not None:
+            return self.outbound_allow_private
+        return self.env != "production"
 
     @property
     def sends_tasks(self) -> bool:

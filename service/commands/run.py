@@ -77,7 +77,8 @@ def run_command(
 
 
 # Copy generation gets its own processes, so a big fan-out never delays the short jobs
-# (beat, reminders, folding read events) that the second worker runs.
+# (beat, reminders, enrolment) that the second worker runs one at a time; folding read events
+# gets the third, so it never waits behind one of those runs (each bounded, but seconds long).
 WORKERS: tuple[tuple[str, list[str], dict[str, str]], ...] = (
     (
         "cpu",
@@ -85,6 +86,7 @@ WORKERS: tuple[tuple[str, list[str], dict[str, str]], ...] = (
         {"MOMENTCAST_IMAGE_THREADS": "1"},
     ),
     ("default", ["--queues", "{prefix}default", "--concurrency", "1", "--beat"], {}),
+    ("tracking", ["--queues", "{prefix}tracking", "--concurrency", "1"], {}),
 )
 
 

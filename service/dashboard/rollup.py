@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import jobs
 from service.dashboard.stats import median
 from service.db import is_postgres, lock_row, unit_of_work
 from service.models import Post, utcnow
@@ -187,11 +188,15 @@ def stale_posts(session: Session) -> list[tuple[int, int]]:
 
 def refresh_active(sessions: sessionmaker[Session]) -> int:
     """The periodic job: rebuild every post whose page views changed, one unit of work each
-    (a post's numbers change together). Returns how many posts were rebuilt."""
+    (a post's numbers change together; one that fails is logged, the others go on).
+    Returns how many posts were rebuilt."""
     with sessions() as session:
         todo = stale_posts(session)
-    for org_id, post_id in todo:
+
+    def one(key: tuple[int, int]) -> None:
+        org_id, post_id = key
         with unit_of_work(sessions) as session:
             if session.get(Post, post_id) is not None:
                 refresh_post(session, org_id=org_id, post_id=post_id)
-    return len(todo)
+
+    return len(jobs.each("dashboard.refresh_rollups", todo, one))

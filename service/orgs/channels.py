@@ -2,12 +2,13 @@
 
 The robot URL carries the robot's key, so it is a secret too: it is shown masked and never
 logged. Only https endpoints are accepted in production, and never one that names this
-machine or a private network by address (the workers would otherwise post wherever an admin
-points them, including services that trust the local network)."""
+machine or a private network, in any notation (the workers would otherwise post wherever an
+admin points them, including services that trust the local network). This is the early,
+friendly refusal; the binding check is made again on the resolved addresses at every send
+(service.outbound), since a name can resolve elsewhere later."""
 
 from __future__ import annotations
 
-import ipaddress
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,14 @@ from sqlalchemy.orm import Session
 from service.errors import Unprocessable
 from service.models import Organisation
 from service.orgs.schemas import ReminderChannels, ReminderChannelsUpdate
+from service.outbound import (
+    Outbound,
+    OutboundRefused,
+    Unresolvable,
+    blocked,
+    literal_address,
+    local_name,
+)
 from service.settings import Settings
 
 MIN_WEBHOOK_SECRET = 16
@@ -52,25 +61,42 @@ def update(
 
 
 def check_endpoint(url: str, settings: Settings, *, field: str) -> None:
-    parts = urlsplit(url)
     schemes = {"https"} if settings.env == "production" else {"https", "http"}
-    if parts.scheme not in schemes or not parts.hostname:
-        allowed = " or ".join(sorted(schemes))
-        raise Unprocessable(f"{field} must be an {allowed} URL", code="invalid_channel")
-    if settings.env == "production" and _internal(parts.hostname):
+    allowed = " or ".join(sorted(schemes))
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port  # both parse lazily and may raise
+    except ValueError:
+        host = port = None
+        parts = None
+    if parts is None or parts.scheme not in schemes or not host:
         raise Unprocessable(
-            f"{field} points at this machine or a private network", code="invalid_channel"
+            f"{field} 不是有效的 {allowed} 地址（{field} must be an {allowed} URL）",
+            code="invalid_channel",
+        )
+    if not settings.allows_private_outbound and _internal(host, port or 443):
+        raise Unprocessable(
+            f"{field} 指向本机或内网地址（{field} points at this machine or a private network）",
+            code="invalid_channel",
         )
 
 
-def _internal(host: str) -> bool:
-    if host.lower() in {"localhost", "localhost.localdomain"} or host.endswith(".local"):
+def _internal(host: str, port: int) -> bool:
+    """Whether `host` names or resolves to a non-public address. A name that does not
+    resolve now passes: it is checked again, and refused if still unresolvable, at send."""
+    bare = host.rstrip(".")
+    if local_name(host):
         return True
+    address = literal_address(bare)
+    if address is not None:
+        return blocked(address)
     try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False  # a name: resolved when sending (not re-checked there)
-    return not address.is_global
+        Outbound(allow_private=False).addresses(bare, port)
+    except Unresolvable:
+        return False
+    except OutboundRefused:
+        return True
+    return False
 
 
 def mask(url: str) -> str:

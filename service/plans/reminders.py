@@ -3,12 +3,14 @@ pressed "我已发布", on every configured channel, retried with backoff, then 
 
 Two steps, both run by a periodic job. `queue_due` writes a pending `Reminder` row per
 (item, stage, channel) — unique, so running it twice queues nothing twice. `deliver` sends
-the pending rows that are due, outside any transaction, and records each outcome.
+the pending rows that are due, outside any transaction, and records each outcome. `send_due`
+is the periodic job: each organisation on its own (service.jobs), within a time budget.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -17,15 +19,41 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import jobs
 from service.db import unit_of_work
 from service.models import Copy, PlanItem, Post, Reminder, Rep, utcnow
-from service.plans.notifiers import Message, Notifier, NotifierError, record
+from service.plans import notifiers as channels
+from service.plans.notifiers import (
+    Message,
+    Notifier,
+    NotifierError,
+    Undeliverable,
+    record,
+    single_line,
+)
 from service.plans.slots import zone
 from service.reps.service import personal_url
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 BATCH = 500  # reminders handled per run; the next run carries on
+
+
+def send_due(runtime: Runtime) -> dict[str, int]:
+    """The periodic job: every organisation's due reminders queued and sent, each
+    organisation on its own and within `job_org_budget_seconds`."""
+    totals: Counter[str] = Counter()
+
+    def one(org_id: int, notifiers: Sequence[Notifier]) -> dict[str, int]:
+        until = jobs.deadline(runtime.settings.job_org_budget_seconds)
+        with unit_of_work(runtime.sessions) as session:
+            queue_due(session, runtime, notifiers, utcnow(), org_id=org_id)
+        return deliver(runtime.sessions, runtime, notifiers, org_id=org_id, until=until)
+
+    configured = channels.by_org(runtime.sessions, runtime.settings)
+    for counts in jobs.each("reminders", configured, lambda o: one(o, configured[o])).values():
+        totals.update(counts)
+    return dict(totals)
 
 
 def queue_due(
@@ -100,9 +128,12 @@ def deliver(
     *,
     now: datetime | None = None,
     org_id: int | None = None,
+    until: float | None = None,
 ) -> dict[str, int]:
     """Send the due pending reminders (of every organisation, or only `org_id`'s) in batches
-    per (channel, post, stage); returns counts of reminders sent, retried later and failed."""
+    per (channel, post, stage), stopping at the monotonic time `until` (the rest stay due);
+    returns counts of reminders sent, retried later and failed. A batch that fails in any way
+    is recorded as that batch's failure: it never stops the others."""
     now = now or utcnow()
     settings = runtime.settings
     by_channel = {notifier.channel: notifier for notifier in notifiers}
@@ -133,26 +164,48 @@ def deliver(
         for start in range(0, len(members), notifier.batch_size):
             if channel in budget and budget[channel] <= 0:
                 break  # the robot's per-minute limit: the next run carries on
+            if jobs.past(until):
+                return counts  # this organisation's share of the run is used up
             batch = members[start : start + notifier.batch_size]
-            messages = [
-                _message(runtime, item, reps[item.rep_id], stage=r.stage, title=title)
-                for r, item, title in batch
-            ]
-            error = None
-            try:
-                notifier.send(messages)
-            except NotifierError as exc:
-                error = str(exc)
-                log.warning("%s reminder failed: %s", channel, error)
+            error, permanent = _send(runtime, notifier, batch, reps)
             if channel in budget:
                 budget[channel] -= 1
-            outcome = _record(sessions, [r.id for r, _, _ in batch], error, runtime)
+            ids = [r.id for r, _, _ in batch]
+            outcome = _record(sessions, ids, error, runtime, permanent=permanent)
             counts[outcome] += len(batch)
     return counts
 
 
+def _send(
+    runtime: Runtime,
+    notifier: Notifier,
+    batch: list[tuple[Reminder, PlanItem, str]],
+    reps: dict[int, Rep],
+) -> tuple[str | None, bool]:
+    """Build and send one batch: (error or None, whether no retry can help)."""
+    ids = [r.id for r, _, _ in batch]
+    try:
+        messages = [
+            _message(runtime, item, reps[item.rep_id], stage=r.stage, title=title)
+            for r, item, title in batch
+        ]
+        notifier.send(messages)
+    except NotifierError as exc:
+        log.warning("%s reminders %s failed: %s", notifier.channel, ids, exc)
+        return str(exc), isinstance(exc, Undeliverable)
+    except Exception as exc:  # bad stored data or a bug: this batch only, retried with backoff
+        log.exception("%s reminders %s failed unexpectedly", notifier.channel, ids)
+        return f"{exc.__class__.__name__}: {exc}", False
+    return None, False
+
+
 def _record(
-    sessions: sessionmaker[Session], ids: list[int], error: str | None, runtime: Runtime
+    sessions: sessionmaker[Session],
+    ids: list[int],
+    error: str | None,
+    runtime: Runtime,
+    *,
+    permanent: bool = False,
 ) -> str:
     settings = runtime.settings
     at = utcnow()
@@ -166,7 +219,7 @@ def _record(
         }
         outcome = "sent"
         for reminder in reminders:
-            result = record(reminder, error, settings, at)
+            result = record(reminder, error, settings, at, permanent=permanent)
             outcome = result if result != "sent" else outcome
             item = items[reminder.item_id]
             if result == "sent" and reminder.stage == 1 and item.reminded_at is None:
@@ -197,10 +250,10 @@ def _message(runtime: Runtime, item: PlanItem, rep: Rep, *, stage: int, title: s
     return Message(
         stage=stage,
         post_id=item.post_id,
-        post_title=title,
+        post_title=single_line(title),
         rep_id=rep.id,
-        rep_name=rep.name,
-        rep_team=rep.team,
+        rep_name=single_line(rep.name),
+        rep_team=single_line(rep.team),
         rep_phone=rep.phone,
         rep_email=rep.email,
         slot_local=item.slot_at.astimezone(tz).strftime("%H:%M"),

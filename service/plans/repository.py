@@ -45,12 +45,16 @@ def items_with_state(session: Session, *, org_id: int, post_id: int) -> list[tup
     return [tuple(row) for row in session.execute(query)]
 
 
-def reps_without_copy(session: Session, *, org_id: int, post_id: int) -> list[int]:
+def reps_without_copy(
+    session: Session, *, org_id: int, post_id: int, limit: int | None = None
+) -> list[int]:
+    """The plan's reps with no copy yet, earliest slot first (at most `limit` of them)."""
     has_copy = select(Copy.id).where(Copy.post_id == post_id, Copy.rep_id == PlanItem.rep_id)
     query = (
         select(PlanItem.rep_id)
         .where(PlanItem.org_id == org_id, PlanItem.post_id == post_id, ~has_copy.exists())
-        .order_by(PlanItem.slot_at)
+        .order_by(PlanItem.slot_at, PlanItem.rep_id)
+        .limit(limit)
     )
     return list(session.scalars(query))
 
@@ -72,15 +76,27 @@ def open_plans(
     return [plan for plan in plans if not plan.teams or missing_rep.team in plan.teams]
 
 
-def unplanned_reps(session: Session, plan: Plan) -> list[Rep]:
-    """Active reps the plan targets who have no item in it: they joined after publishing."""
+def unplanned_reps(
+    session: Session, plan: Plan, *, after_rep_id: int = 0, limit: int | None = None
+) -> list[Rep]:
+    """Active reps the plan targets who have no item in it: they joined after publishing
+    (by id, from `after_rep_id` on, at most `limit`: the enrolment job works in chunks)."""
     has_item = select(PlanItem.id).where(
         PlanItem.post_id == plan.post_id, PlanItem.rep_id == Rep.id
     )
-    query = select(Rep).where(Rep.org_id == plan.org_id, Rep.active.is_(True), ~has_item.exists())
+    query = select(Rep).where(
+        Rep.org_id == plan.org_id,
+        Rep.active.is_(True),
+        Rep.id > after_rep_id,
+        ~has_item.exists(),
+    )
     if plan.teams:
         query = query.where(Rep.team.in_(plan.teams))
-    return list(session.scalars(query.order_by(Rep.id)))
+    return list(session.scalars(query.order_by(Rep.id).limit(limit)))
+
+
+def get_by_id(session: Session, *, org_id: int, plan_id: int) -> Plan | None:
+    return session.scalar(select(Plan).where(Plan.org_id == org_id, Plan.id == plan_id))
 
 
 def unfinished_plans(session: Session) -> list[Plan]:

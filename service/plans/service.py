@@ -4,6 +4,11 @@ The database is the record of what is done: a copy exists or it does not. Tasks 
 "make these reps' copies"; running one twice, or after a killed worker, makes nothing twice
 (`ensure_copy` returns an existing copy), and the sweeper re-queues whatever is still
 missing once a plan has made no progress for `sweep_stuck_seconds`.
+
+Nothing one organisation does may hold the shared queues: a fan-out queues at most
+`fanout_reps_per_run` reps of a plan, and the last chunk queues the next fan-out when it is
+done (so other plans' copies take turns in the queue); the enrolment job gives one
+organisation at most `enrol_items_per_run` items, within `job_org_budget_seconds`, per run.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import jobs
 from service.copies.service import ensure_copy
 from service.db import unit_of_work
 from service.errors import Unprocessable
@@ -32,6 +38,7 @@ log = logging.getLogger(__name__)
 FAN_OUT_TASK = "copies.fan_out"  # queue generation of every missing copy of a plan, in chunks
 GENERATE_TASK = "copies.generate"  # make the copies of a few reps (CPU queue)
 MAX_WINDOW = timedelta(days=14)
+ENROL_CHUNK = 200  # late reps per unit of work: the time budget is checked between chunks
 
 
 def publish(
@@ -180,27 +187,33 @@ def rep_history(session: Session, rep: Rep) -> list[RepHistoryItem]:
 
 
 def fan_out(session: Session, settings: Settings, *, org_id: int, post_id: int) -> int:
-    """Queue generation of every copy the plan still misses, `fanout_chunk_size` reps per
-    task; returns how many reps were queued."""
+    """Queue generation of the copies the plan still misses, earliest slots first, at most
+    `fanout_reps_per_run` reps in tasks of `fanout_chunk_size`; when more are missing, the
+    last task queues the next fan-out once it is done. Returns how many reps were queued."""
     plan = repository.get(session, org_id=org_id, post_id=post_id)
     if plan is None or plan.copies_done_at is not None:
         return 0
-    missing = repository.reps_without_copy(session, org_id=org_id, post_id=post_id)
+    most = max(1, settings.fanout_reps_per_run)
+    missing = repository.reps_without_copy(session, org_id=org_id, post_id=post_id, limit=most + 1)
+    todo, more = missing[:most], len(missing) > most
     size = max(1, settings.fanout_chunk_size)
-    for first in range(0, len(missing), size):
-        rep_ids = missing[first : first + size]
-        enqueue(session, GENERATE_TASK, org_id=org_id, post_id=post_id, rep_ids=rep_ids)
+    for first in range(0, len(todo), size):
+        rep_ids = todo[first : first + size]
+        last = first + size >= len(todo)
+        kwargs = {"more": True} if more and last else {}
+        enqueue(session, GENERATE_TASK, org_id=org_id, post_id=post_id, rep_ids=rep_ids, **kwargs)
     plan.dispatched_at = utcnow()
     if not missing:
         plan.copies_done_at = utcnow()
     log.info(
-        "fan-out of post %s: %d copies queued in %d tasks",
+        "fan-out of post %s: %d copies queued in %d tasks%s",
         post_id,
-        len(missing),
-        -(-len(missing) // size),
+        len(todo),
+        -(-len(todo) // size),
+        " (more to follow)" if more else "",
         extra={"org_id": org_id},
     )
-    return len(missing)
+    return len(todo)
 
 
 def generate(
@@ -210,30 +223,44 @@ def generate(
     org_id: int,
     post_id: int,
     rep_ids: list[int],
+    more: bool = False,
 ) -> int:
     """Make the copies of `rep_ids` (one commit each, so progress shows and a killed worker
-    loses at most one); returns how many were made now."""
-    made = 0
-    for rep_id in rep_ids:
-        with unit_of_work(sessions) as session:
-            post = posts_repository.get(session, org_id=org_id, post_id=post_id)
-            rep = reps_repository.get(session, org_id=org_id, rep_id=rep_id)
-            if post is None or rep is None:
-                continue  # deleted since it was queued
-            before = utcnow()
-            copy = ensure_copy(session, storage, post=post, rep=rep)
-            made += copy.created_at >= before
+    loses at most one; one rep's failure is logged and the others are made); `more`: the
+    fan-out left reps unqueued, so queue the next one. Returns how many were made now."""
+    made = sum(
+        jobs.each(
+            f"copies of post {post_id}",
+            rep_ids,
+            lambda rep_id: _make_copy(sessions, storage, org_id, post_id, rep_id),
+            backoff=False,
+        ).values()
+    )
+    log.info("post %s: %d of %d copies made", post_id, made, len(rep_ids), extra={"org_id": org_id})
     with unit_of_work(sessions) as session:
         plan = repository.get(session, org_id=org_id, post_id=post_id)
-        if (
-            plan is not None
-            and plan.copies_done_at is None
-            and not repository.reps_without_copy(session, org_id=org_id, post_id=post_id)
-        ):
+        if plan is None or plan.copies_done_at is not None:
+            return made
+        left = repository.reps_without_copy(session, org_id=org_id, post_id=post_id, limit=1)
+        if not left:
             plan.copies_done_at = utcnow()
             log.info("post %s: every copy made", post_id, extra={"org_id": org_id})
-    log.info("post %s: %d of %d copies made", post_id, made, len(rep_ids), extra={"org_id": org_id})
+        elif more and made:  # made: a chunk that only fails leaves the rest to the sweeper
+            enqueue(session, FAN_OUT_TASK, org_id=org_id, post_id=post_id)
     return made
+
+
+def _make_copy(
+    sessions: sessionmaker[Session], storage: Storage, org_id: int, post_id: int, rep_id: int
+) -> int:
+    with unit_of_work(sessions) as session:
+        post = posts_repository.get(session, org_id=org_id, post_id=post_id)
+        rep = reps_repository.get(session, org_id=org_id, rep_id=rep_id)
+        if post is None or rep is None:
+            return 0  # deleted since it was queued
+        before = utcnow()
+        copy = ensure_copy(session, storage, post=post, rep=rep)
+        return int(copy.created_at >= before)
 
 
 def enrol_late_reps(
@@ -242,16 +269,67 @@ def enrol_late_reps(
     """Give reps who joined after a post was published a slot in what is left of its window
     (so they are reminded like everyone else) and queue their copies; returns reps enrolled.
     A rep whose remaining window lies wholly in quiet hours gets no slot; their copy is still
-    made on first open."""
+    made on first open. Each organisation on its own, at most `enrol_items_per_run` items
+    within `job_org_budget_seconds`: the rest is enrolled by the next runs."""
     now = now or utcnow()
-    enrolled = 0
-    with unit_of_work(sessions) as session:
+    with sessions() as session:
+        plans: dict[int, list[int]] = {}
         for plan in repository.open_plans(session, now=now):
-            added = _enrol(session, settings, plan, repository.unplanned_reps(session, plan), now)
-            if added:
-                fan_out(session, settings, org_id=plan.org_id, post_id=plan.post_id)
-            enrolled += added
+            plans.setdefault(plan.org_id, []).append(plan.id)
+    done = jobs.each(
+        "enrol_late_reps",
+        plans,
+        lambda org_id: _enrol_org(sessions, settings, org_id, plans[org_id], now),
+    )
+    return sum(done.values())
+
+
+def _enrol_org(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    org_id: int,
+    plan_ids: list[int],
+    now: datetime,
+) -> int:
+    until = jobs.deadline(settings.job_org_budget_seconds)
+    left, enrolled = settings.enrol_items_per_run, 0
+    for plan_id in plan_ids:
+        if left <= 0 or jobs.past(until):
+            break
+        added = _enrol_plan(sessions, settings, org_id, plan_id, now, most=left, until=until)
+        if added:  # once per plan and run: the fan-out continues by itself from there
+            with unit_of_work(sessions) as session:
+                plan = repository.get_by_id(session, org_id=org_id, plan_id=plan_id)
+                if plan is not None:
+                    fan_out(session, settings, org_id=org_id, post_id=plan.post_id)
+        enrolled, left = enrolled + added, left - added
     return enrolled
+
+
+def _enrol_plan(
+    sessions: sessionmaker[Session],
+    settings: Settings,
+    org_id: int,
+    plan_id: int,
+    now: datetime,
+    *,
+    most: int,
+    until: float,
+) -> int:
+    """Up to `most` of the plan's late reps, ENROL_CHUNK per unit of work, until `until`."""
+    added, after = 0, 0  # a cursor: reps with no slot (quiet hours) are not read twice
+    while added < most and not jobs.past(until):
+        with unit_of_work(sessions) as session:
+            plan = repository.get_by_id(session, org_id=org_id, plan_id=plan_id)
+            if plan is None:
+                return added
+            chunk = min(most - added, ENROL_CHUNK)
+            reps = repository.unplanned_reps(session, plan, after_rep_id=after, limit=chunk)
+            added += _enrol(session, settings, plan, reps, now)
+        if len(reps) < chunk:
+            break
+        after = reps[-1].id
+    return added
 
 
 def enrol_rep(
@@ -298,13 +376,21 @@ def sweep(
     (a worker killed mid-task, a message lost with the broker); returns plans re-queued."""
     now = now or utcnow()
     stuck_before = now - timedelta(seconds=settings.sweep_stuck_seconds)
-    requeued = 0
-    with unit_of_work(sessions) as session:
-        for plan in repository.unfinished_plans(session):
-            last = repository.last_copy_at(session, org_id=plan.org_id, post_id=plan.post_id)
+    with sessions() as session:
+        todo = [(plan.org_id, plan.post_id) for plan in repository.unfinished_plans(session)]
+
+    def one(key: tuple[int, int]) -> bool:
+        org_id, post_id = key
+        with unit_of_work(sessions) as session:
+            plan = repository.get(session, org_id=org_id, post_id=post_id)
+            if plan is None or plan.copies_done_at is not None:
+                return False
+            last = repository.last_copy_at(session, org_id=org_id, post_id=post_id)
             if max(plan.dispatched_at or plan.created_at, last or plan.created_at) > stuck_before:
-                continue
-            if fan_out(session, settings, org_id=plan.org_id, post_id=plan.post_id):
-                log.warning("plan for post %s made no progress; re-queued", plan.post_id)
-                requeued += 1
-    return requeued
+                return False
+            if not fan_out(session, settings, org_id=org_id, post_id=post_id):
+                return False
+        log.warning("plan for post %s made no progress; re-queued", post_id)
+        return True
+
+    return sum(jobs.each("plans.sweep", todo, one).values())

@@ -2,27 +2,54 @@
 of their page and is told through the scheduler's notifiers (service/plans/notifiers.py).
 
 The tag job calls `record_crossings` with what it computed; an alert exists once per (viewer,
-tier), so recomputing never alerts twice. `deliver` runs in the periodic job.
+tier), so recomputing never alerts twice. `send_due` is the periodic job: each
+organisation on its own (service.jobs), within a time budget.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import insert, select, true
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import jobs
 from service.db import unit_of_work
 from service.models import Rep, RepAlert, utcnow
 from service.models.tracking import Viewer
-from service.plans.notifiers import ALERT, Message, Notifier, NotifierError, record
+from service.plans import notifiers as channels
+from service.plans.notifiers import (
+    ALERT,
+    Message,
+    Notifier,
+    NotifierError,
+    Undeliverable,
+    record,
+    single_line,
+)
 from service.reps.service import personal_url
 from service.runtime import Runtime
 
 log = logging.getLogger(__name__)
 BATCH = 200
+
+
+def send_due(runtime: Runtime) -> dict[str, int]:
+    """The periodic job: every organisation's due alerts, each organisation on its own and
+    within `job_org_budget_seconds`."""
+    totals: Counter[str] = Counter()
+    configured = channels.by_org(runtime.sessions, runtime.settings)
+
+    def one(org_id: int) -> dict[str, int]:
+        until = jobs.deadline(runtime.settings.job_org_budget_seconds)
+        return deliver(runtime.sessions, runtime, configured[org_id], org_id=org_id, until=until)
+
+    for counts in jobs.each("alerts", configured, one).values():
+        totals.update(counts)
+    return dict(totals)
 
 
 def record_crossings(
@@ -87,8 +114,10 @@ def deliver(
     *,
     now: datetime | None = None,
     org_id: int | None = None,
+    until: float | None = None,
 ) -> dict[str, int]:
-    """Send due pending alerts, one message per alert and notifier; counts by outcome."""
+    """Send due pending alerts, one message per alert and notifier, until the monotonic
+    time `until`; counts by outcome. One alert's failure, of any kind, is that alert's."""
     now = now or utcnow()
     counts = {"sent": 0, "retry": 0, "failed": 0, "none": 0}
     with unit_of_work(sessions) as session:
@@ -104,22 +133,45 @@ def deliver(
                 .limit(BATCH)
             )
         ]
-        messages = {
-            alert.id: _message(runtime, alert, rep, label or f"读者 #{alert.viewer_id}")
-            for alert, rep, label in due
-        }
-    for alert, _, _ in due:
-        message = messages[alert.id]
-        wanted = [n for n in notifiers if n.wants(message)]
-        errors = []
-        for notifier in wanted:
-            try:
-                notifier.send([message])
-            except NotifierError as exc:
-                errors.append(f"{notifier.channel}: {exc}")
-        outcome = _record(sessions, alert.id, errors, delivered=bool(wanted), runtime=runtime)
+    for alert, rep, label in due:
+        if jobs.past(until):
+            break  # this organisation's share of the run is used up; the rest stay due
+        wanted, errors, permanent = _send(runtime, notifiers, alert, rep, label)
+        outcome = _record(
+            sessions, alert.id, errors, delivered=wanted, runtime=runtime, permanent=permanent
+        )
         counts[outcome] += 1
     return counts
+
+
+def _send(
+    runtime: Runtime,
+    notifiers: Sequence[Notifier],
+    alert: RepAlert,
+    rep: Rep,
+    label: str | None,
+) -> tuple[bool, list[str], bool]:
+    """(whether any notifier wanted it, the errors, whether no retry can help any of them)."""
+    try:
+        message = _message(runtime, alert, rep, label or f"读者 #{alert.viewer_id}")
+        wanted = [n for n in notifiers if n.wants(message)]
+    except Exception as exc:  # bad stored data: this alert only
+        log.exception("alert %s cannot be written", alert.id)
+        return True, [f"{exc.__class__.__name__}: {exc}"], False
+    errors, permanent = [], bool(wanted)
+    for notifier in wanted:
+        try:
+            notifier.send([message])
+            permanent = False
+        except NotifierError as exc:
+            log.warning("%s alert %s failed: %s", notifier.channel, alert.id, exc)
+            errors.append(f"{notifier.channel}: {exc}")
+            permanent = permanent and isinstance(exc, Undeliverable)
+        except Exception as exc:  # a bug or an answer nobody expected: this alert only
+            log.exception("%s alert %s failed unexpectedly", notifier.channel, alert.id)
+            errors.append(f"{notifier.channel}: {exc.__class__.__name__}: {exc}")
+            permanent = False
+    return bool(wanted), errors, permanent and bool(errors)
 
 
 def _record(
@@ -129,6 +181,7 @@ def _record(
     *,
     delivered: bool,
     runtime: Runtime,
+    permanent: bool = False,
 ) -> str:
     settings = runtime.settings
     with unit_of_work(sessions) as session:
@@ -137,7 +190,8 @@ def _record(
         if not delivered:
             alert.status = "none"
             return "none"
-        return record(alert, "; ".join(errors) or None, settings, utcnow())
+        error = "; ".join(errors) or None
+        return record(alert, error, settings, utcnow(), permanent=permanent)
 
 
 def _message(runtime: Runtime, alert: RepAlert, rep: Rep, label: str) -> Message:
@@ -146,12 +200,12 @@ def _message(runtime: Runtime, alert: RepAlert, rep: Rep, label: str) -> Message
         post_id=0,
         post_title="",
         rep_id=rep.id,
-        rep_name=rep.name,
-        rep_team=rep.team,
+        rep_name=single_line(rep.name),
+        rep_team=single_line(rep.team),
         rep_phone=rep.phone,
         rep_email=rep.email,
         slot_local="",
         slot_at="",
         url=personal_url(runtime, rep),
-        note=f"{label} {alert.tag}：{alert.evidence}",
+        note=single_line(f"{label} {alert.tag}：{alert.evidence}"),
     )

@@ -7,7 +7,7 @@ crash means redelivery, and redelivery is harmless because folding keeps maxima.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,15 +16,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.db import unit_of_work
 from service.tracking import repository
 from service.tracking.events import EventStore
-from service.tracking.fold import Totals, fold
+from service.tracking.fold import Totals, fold, from_event
 
 log = logging.getLogger(__name__)
 BATCH = 500
 
 
 def apply(session: Session, events: Iterable[Mapping[str, Any]]) -> int:
-    """Fold `events` into their page views; returns how many page views changed."""
-    folded = fold(events)
+    """Fold `events` into their page views; returns how many page views changed. An event
+    that cannot be read (a stored one of another shape) is logged and dropped: redelivered,
+    it would stop every organisation's folding at the same place, every run."""
+    folded = fold(_readable(events))
     if not folded:
         return 0
     rows = repository.views_for_update(session, list(folded))
@@ -41,6 +43,16 @@ def apply(session: Session, events: Iterable[Mapping[str, Any]]) -> int:
     session.flush()
     repository.refresh_viewers(session, [row.viewer_id for row in rows])
     return len(rows)
+
+
+def _readable(events: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    for event in events:
+        try:
+            from_event(event), int(event["pv"])
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError):
+            log.warning("dropping an unreadable event: %.200r", event)
+            continue
+        yield event
 
 
 def _totals(row: Any) -> Totals:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.tracking.validation import validated
+
+MAX_TIERS = 20  # the tag job compares every viewer with every tier: 100,000 took 5 s a run
 
 
 class Tier(BaseModel):
@@ -46,6 +48,17 @@ class Rules(BaseModel):
     sharer: Threshold = Threshold(tag="分享者", at_least=1)  # viewers their links brought
     koc: Threshold = Threshold(tag="KOC", at_least=5)  # viewers downstream of their shares
     topics: Topics = Topics()
+
+    @field_validator("tiers", mode="before")
+    @classmethod
+    def _few_tiers(cls, value: Any) -> Any:
+        # Before parsing: 100,000 tiers are refused without building 100,000 models.
+        if isinstance(value, list) and len(value) > MAX_TIERS:
+            raise ValueError(
+                f"阅读时长档位最多 {MAX_TIERS} 个，收到 {len(value)} 个"
+                f"（at most {MAX_TIERS} tiers, got {len(value)}）"
+            )
+        return value
 
     def as_json(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -6,6 +6,7 @@ arrive) makes a rule change take effect on the next run and keeps the job idempo
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -18,19 +19,34 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from service import jobs
 from service.db import unit_of_work
+from service.errors import Unprocessable
 from service.models import Post, utcnow
 from service.posts import repository as posts_repository
 from service.tracking import alerts, repository
 from service.tracking.repository import Reading
 from service.tracking.rules import Rules, parse_rules
 
+log = logging.getLogger(__name__)
 _HASHTAG = re.compile(r"#([^#\s]{1,20})#")  # WeChat-style topics an editor wrote: #秋冬护肤#
 
 
 def rules_for(session: Session, *, org_id: int) -> Rules:
+    """The organisation's rules; stored ones that no longer pass (saved before a bound was
+    introduced: 100,000 tiers) are logged and the defaults used until an admin saves again."""
     row = repository.rules(session, org_id=org_id)
-    return parse_rules(row.rules) if row else Rules()
+    if row is None:
+        return Rules()
+    try:
+        return parse_rules(row.rules)
+    except Unprocessable as exc:
+        log.warning(
+            "organisation %s: stored tag rules refused (%s); using the defaults",
+            org_id,
+            exc.detail[:200],
+        )
+        return Rules()
 
 
 def set_rules(session: Session, *, org_id: int, data: dict[str, Any]) -> Rules:
@@ -248,11 +264,13 @@ def _posts(session: Session, *, org_id: int, post_ids: set[int]) -> dict[int, Po
 
 
 def recompute_all(sessions: sessionmaker[Session]) -> dict[int, int]:
-    """Every organisation with page views, one unit of work each: {org id: tags}."""
+    """Every organisation with page views, one unit of work each (one that fails is logged
+    and the others go on): {org id: tags}."""
     with sessions() as session:
         org_ids = repository.org_ids_with_views(session)
-    counts = {}
-    for org_id in org_ids:
+
+    def one(org_id: int) -> int:
         with unit_of_work(sessions) as session:
-            counts[org_id] = recompute(session, org_id=org_id)
-    return counts
+            return recompute(session, org_id=org_id)
+
+    return jobs.each("tracking.recompute_tags", org_ids, one)

@@ -16,6 +16,7 @@ from service.db import unit_of_work
 from service.errors import Unprocessable
 from service.models import PlanItem, Reminder, Rep
 from service.orgs import channels as org_channels
+from service.outbound import Outbound
 from service.plans import notifiers, reminders
 from service.plans.notifiers import Email, Notifier, Webhook, WeComRobot
 from service.reps.service import personal_url
@@ -23,6 +24,8 @@ from service.runtime import Runtime
 from tests.scheduler.fakes import FakeWebhook, FakeWeCom, http_server, smtp_server
 from tests.service.conftest import Org, jpeg_bytes
 from tests.service.test_posts import upload
+
+LOCAL = Outbound(allow_private=True)  # the fake servers listen on 127.0.0.1
 
 
 @pytest.fixture
@@ -48,9 +51,9 @@ def smtp() -> Iterator[tuple[str, list[Any]]]:
 @pytest.fixture
 def channels(wecom: Any, webhook: Any, smtp: Any) -> list[Notifier]:
     return [
-        WeComRobot(wecom[1], timeout=2),
-        Webhook(webhook[1], webhook[0].secret, timeout=1),
-        Email(smtp[0], "momentcast@brand.test", timeout=2),
+        WeComRobot(wecom[1], timeout=2, outbound=LOCAL),
+        Webhook(webhook[1], webhook[0].secret, timeout=1, outbound=LOCAL),
+        Email(smtp[0], "momentcast@brand.test", timeout=2, outbound=LOCAL),
     ]
 
 
@@ -186,7 +189,7 @@ def test_a_failing_webhook_is_retried_with_backoff_then_marked_failed_alone(
 def test_the_robot_is_sent_at_most_20_messages_a_minute(
     client: TestClient, org: Org, add_reps: Any, runtime: Runtime, wecom: Any
 ) -> None:
-    robot = [WeComRobot(wecom[1], timeout=2)]
+    robot = [WeComRobot(wecom[1], timeout=2, outbound=LOCAL)]
     post_id, _ = planned(client, org, add_reps, runtime, [f"导购{i}" for i in range(250)])
     assert run(runtime, robot, org)["sent"] == 20 * WeComRobot.batch_size
     assert run(runtime, robot, org)["sent"] == 0  # same minute: the rest wait

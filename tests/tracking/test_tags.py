@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from service.db import unit_of_work
+from service.outbound import Outbound
 from service.plans.notifiers import Webhook
 from service.runtime import Runtime
 from service.tracking import alerts, repository, tags
 from service.tracking.rules import Rules
 from tests.scheduler.fakes import FakeWebhook, http_server
 from tests.tracking.conftest import fold_all
+
+LOCAL = Outbound(allow_private=True)  # the fake receiver listens on 127.0.0.1
 
 
 def retag(runtime: Runtime, org_id: int) -> None:
@@ -226,7 +229,7 @@ class TestRepAlerts:
         assert 'id="alerts"' in page and "细读" in page
         fake = FakeWebhook()
         with http_server(fake) as base:
-            hook = Webhook(f"{base}/hook", fake.secret, timeout=2)
+            hook = Webhook(f"{base}/hook", fake.secret, timeout=2, outbound=LOCAL)
             counts = alerts.deliver(runtime.sessions, runtime, [hook], org_id=shared.org.id)
         assert counts["sent"] == 1
         (body,) = fake.received
