@@ -21,6 +21,7 @@ from service.posts import repository, service
 from service.posts.router import read_uploads
 from service.posts.schemas import PostCreate
 from service.reps import repository as reps_repository
+from service.text import parse
 from service.web import PageStaff, check_csrf, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -60,8 +61,9 @@ def create_post(
     if staff.role not in EDIT_ROLES:
         raise Forbidden("only editors and admins may upload posts")
     terms = [term for line in protected.splitlines() for term in line.split("，")]
-    data = PostCreate(title=title, text=text, protected=terms, article=article)
     try:
+        fields = {"title": title, "text": text, "protected": terms, "article": article}
+        data = parse(PostCreate, fields, code="invalid_text")
         post = service.create(
             session,
             runtime.storage,
@@ -74,7 +76,11 @@ def create_post(
         session.rollback()
         form = {"title": title, "text": text, "protected": protected, "article": article}
         return render(
-            request, "post_new.html", status_code=exc.status_code, form=form, error=exc.detail
+            request,
+            "post_new.html",
+            status_code=exc.status_code,
+            form=form,
+            error=exc.message or exc.detail,
         )
     return redirect(f"/admin/posts/{post.id}")
 

@@ -18,10 +18,12 @@ from service.models import Post, Rep
 from service.orgs import repository as orgs_repository
 from service.runtime import Runtime
 from service.security import TokenError, new_nonce
+from service.text import parse
 from service.tracking import oauth, service
 from service.tracking.article import split_sections
 from service.tracking.bots import is_bot
 from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
+from service.tracking.schemas import ViewerLabel
 from service.web import render, set_private_cookie
 
 log = logging.getLogger(__name__)
@@ -178,5 +180,6 @@ def name_reader(
     label: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """The rep page's form (works without JavaScript): name a reader, back to the list."""
-    service.label_own_reader(session, rep, viewer_id=viewer_id, label=label)
+    checked = parse(ViewerLabel, {"label": label})  # the API's rules, not a looser copy
+    service.label_own_reader(session, rep, viewer_id=viewer_id, label=checked.label)
     return RedirectResponse(f"/r/{token}#readers", status_code=303)

@@ -130,7 +130,7 @@ def viewer_detail(viewer: ViewerDep, session: SessionDep) -> ViewerDetail:
 
 @router.patch("/api/viewers/{viewer_id}")
 def label_viewer(viewer: ViewerDep, body: ViewerLabel, session: SessionDep) -> ViewerDetail:
-    viewer.label = body.label.strip()
+    viewer.label = body.label
     session.flush()
     return reports.viewer_detail(session, viewer)
 

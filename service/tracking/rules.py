@@ -6,18 +6,19 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.text import SingleLine
 from service.tracking.validation import validated
 
 
 class Tier(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tag: str = Field(min_length=1, max_length=32)
+    tag: SingleLine = Field(min_length=1, max_length=32)
     seconds: float = Field(ge=0)
 
 
 class Threshold(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tag: str = Field(min_length=1, max_length=32)
+    tag: SingleLine = Field(min_length=1, max_length=32)
     at_least: float = Field(ge=0)
     enabled: bool = True
 

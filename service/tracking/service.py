@@ -131,6 +131,6 @@ def label_own_reader(session: Session, rep: Rep, *, viewer_id: int, label: str) 
         session, org_id=rep.org_id, rep_id=rep.id, viewer_ids=[viewer_id]
     ):
         raise NotFound(f"no viewer {viewer_id} among your readers", code="viewer_not_found")
-    viewer.label = label.strip()[:100]
+    viewer.label = label  # checked by ViewerLabel (service.text) at the edge
     session.flush()
     return viewer
