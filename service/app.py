@@ -39,7 +39,7 @@ from service.security import LoginThrottle, SharedLoginThrottle
 from service.settings import Settings
 from service.tracking.pages import router as tracking_pages
 from service.tracking.router import router as tracking_router
-from service.web import PageSecurityHeaders, install_page_handlers, throttle_logins
+from service.web import PageSecurityHeaders, install_page_handlers
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY_BYTES = 95 * 1024 * 1024  # nine 10 MB images plus the form's text
@@ -97,8 +97,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.runtime = runtime
     install_error_handlers(app)
     install_page_handlers(app)
+    # Read by both login endpoints (service.auth.login), which check exactly what they count.
     app.state.login_throttle = login_throttle(runtime.settings)
-    app.middleware("http")(throttle_logins)
     app.middleware("http")(guard)
     app.add_middleware(PageSecurityHeaders, https=runtime.settings.base_url.startswith("https://"))
     for router in (

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.errors import Forbidden, Gone, NotFound, Unauthorized
-from service.models import Post, Rep, Role, Staff
-from service.orgs import repository as orgs_repository
+from service.models import Post, Rep, Role, Staff, StaffSession
 from service.posts import repository as posts_repository
 from service.reps import repository as reps_repository
 from service.runtime import Runtime
@@ -48,20 +49,26 @@ def session_token(request: Request) -> str | None:
 
 
 def get_current_staff(request: Request, runtime: RuntimeDep, session: SessionDep) -> Staff:
+    """The staff member of a live session (the login row is kept on `request.state.login`)."""
     token = session_token(request)
     if not token:
-        raise Unauthorized("log in first: send 'Authorization: Bearer <token>'")
-    try:
-        org_id, staff_id = runtime.signer.read_staff_token(token)
-    except TokenError as exc:
-        raise Unauthorized(str(exc)) from None
-    staff = orgs_repository.get_staff(session, org_id=org_id, staff_id=staff_id)
-    if staff is None:
-        raise Unauthorized("this account no longer exists")
+        raise Unauthorized(
+            "log in first: send 'Authorization: Bearer <token>'", message="请先登录。"
+        )
+    ttl = timedelta(seconds=runtime.settings.staff_token_ttl_seconds)
+    staff, request.state.login = auth_service.resolve(session, runtime.signer, token, ttl=ttl)
     return staff
 
 
 CurrentStaff = Annotated[Staff, Depends(get_current_staff)]
+
+
+def get_current_login(request: Request, staff: CurrentStaff) -> StaffSession:
+    login: StaffSession = request.state.login
+    return login
+
+
+CurrentLogin = Annotated[StaffSession, Depends(get_current_login)]
 
 
 def require_editor(staff: CurrentStaff) -> Staff:

@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 
 from service import security
 from service.app import create_app
+from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.models import Role
 from service.orgs import service as orgs_service
@@ -151,7 +152,7 @@ def make_org(runtime: Runtime) -> Any:
                     password=PASSWORD,
                     role=role,
                 )
-                token = runtime.signer.staff_token(org_id=org.id, staff_id=staff.id)
+                token = auth_service.start(session, runtime.signer, staff)
                 headers[role.value] = {"Authorization": f"Bearer {token}"}
         return Org(
             id=org.id,
