@@ -128,10 +128,17 @@ RepFromToken = Annotated[Rep, Depends(get_rep_from_token)]
 
 
 def get_rep_post(post_id: int, rep: RepFromToken, session: SessionDep) -> Post:
-    """A published post of the link's organisation; drafts and other orgs' posts are 404."""
-    post = posts_repository.get(session, org_id=rep.org_id, post_id=post_id)
-    if post is None or post.published_at is None:
-        raise NotFound(f"no published post {post_id}", code="post_not_found")
+    """A published post planned for this rep, the one check of every /r/{token}/posts/{id}
+    route: drafts, other teams' posts and other organisations' posts are all the same 404."""
+    post = posts_repository.get_for_rep(
+        session, org_id=rep.org_id, rep_id=rep.id, post_id=post_id
+    )
+    if post is None:
+        raise NotFound(
+            f"no published post {post_id} for this rep",
+            code="post_not_found",
+            message="找不到这条素材，可能尚未发布。",
+        )
     return post
 
 

@@ -113,6 +113,8 @@ FRIENDLY = {
     "rep_link_revoked": "此链接已更换，请向管理员索取新的专属链接。",
     "rep_deactivated": "此账号已停用，如有疑问请联系管理员。",
     "post_not_found": "找不到这条素材，可能尚未发布。",
+    "share_not_found": "链接无效或内容已下线。",
+    "share_unavailable": "该内容已下线，感谢关注。",
     "csrf_failed": "页面已过期，请刷新后重试。",
 }
 

@@ -39,11 +39,15 @@ class Hop:
 
 
 def shared_post(session: Session, link: ShareLink) -> tuple[Post, Rep]:
-    """The published post and the rep a share link names; anything else is 404."""
+    """The published post and the active rep a share link names; anything else is 404. A
+    deactivated rep's links stop showing their name and copy (they may have left the brand),
+    for the page and its images alike."""
     post = posts_repository.get(session, org_id=link.org_id, post_id=link.post_id)
     rep = reps_repository.get(session, org_id=link.org_id, rep_id=link.rep_id)
     if post is None or post.published_at is None or rep is None:
         raise NotFound("this shared post is no longer available", code="share_not_found")
+    if not rep.active:
+        raise NotFound("this shared post is no longer available", code="share_unavailable")
     return post, rep
 
 
