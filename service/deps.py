@@ -13,6 +13,7 @@ from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.errors import Forbidden, Gone, NotFound, Unauthorized
 from service.models import Post, Rep, Role, Staff, StaffSession
+from service.plans import service as plans_service
 from service.posts import repository as posts_repository
 from service.reps import repository as reps_repository
 from service.runtime import Runtime
@@ -130,10 +131,8 @@ RepFromToken = Annotated[Rep, Depends(get_rep_from_token)]
 def get_rep_post(post_id: int, rep: RepFromToken, session: SessionDep) -> Post:
     """A published post planned for this rep, the one check of every /r/{token}/posts/{id}
     route: drafts, other teams' posts and other organisations' posts are all the same 404."""
-    post = posts_repository.get_for_rep(
-        session, org_id=rep.org_id, rep_id=rep.id, post_id=post_id
-    )
-    if post is None:
+    post = posts_repository.get(session, org_id=rep.org_id, post_id=post_id)
+    if post is None or post.published_at is None or not plans_service.targets(session, post, rep):
         raise NotFound(
             f"no published post {post_id} for this rep",
             code="post_not_found",

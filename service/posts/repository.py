@@ -20,25 +20,11 @@ def get(session: Session, *, org_id: int, post_id: int, for_update: bool = False
 
 
 def planned_for(rep_id: int) -> ColumnElement[bool]:
-    """The posts a rep may see: their plan includes the rep, or (published before plans
-    existed) they have no plan at all. Every rep-facing read goes through this."""
+    """The posts a rep's page lists: their plan includes the rep, or (published before plans
+    existed) they have no plan at all (single posts: service.plans.service.targets)."""
     planned = select(PlanItem.id).where(PlanItem.post_id == Post.id, PlanItem.rep_id == rep_id)
     has_plan = select(Plan.id).where(Plan.post_id == Post.id)
     return planned.exists() | ~has_plan.exists()
-
-
-def get_for_rep(session: Session, *, org_id: int, rep_id: int, post_id: int) -> Post | None:
-    """A published post planned for the rep; None for drafts and other teams' posts."""
-    return session.scalar(
-        select(Post)
-        .where(
-            Post.org_id == org_id,
-            Post.id == post_id,
-            Post.published_at.is_not(None),
-            planned_for(rep_id),
-        )
-        .options(selectinload(Post.images))
-    )
 
 
 def list_(
