@@ -85,6 +85,7 @@ async def ingest(request: Request) -> Response:
         opened_at=view.opened_at,
         received_at=time.time(),
         margin_s=runtime.settings.tracking_clock_margin_seconds,
+        section_ids=view.section_ids(),
     )
     try:
         await gate.store.append(event)

@@ -90,6 +90,10 @@ def migrated_runtime(database_url: str, data_dir: Path, **settings: Any) -> Iter
         "database_url": database_url,
         "secret_key": "test-secret-key",
         "base_url": "http://testserver",
+        # Every test phone is "testclient": one address. The limits have their own test
+        # (tests/robustness/test_probe_auth.py) with an app of its own.
+        "tracking_open_burst": 1_000_000,
+        "tracking_open_hard_burst": 1_000_000,
     }
     built = Runtime.build(Settings(**(defaults | settings)))
     built.migrate()
