@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -56,7 +55,7 @@ def get_current_staff(request: Request, runtime: RuntimeDep, session: SessionDep
         raise Unauthorized(
             "log in first: send 'Authorization: Bearer <token>'", message="请先登录。"
         )
-    ttl = timedelta(seconds=runtime.settings.staff_token_ttl_seconds)
+    ttl = auth_service.lifetime(runtime.settings)
     staff, request.state.login = auth_service.resolve(session, runtime.signer, token, ttl=ttl)
     return staff
 

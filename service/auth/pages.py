@@ -108,7 +108,9 @@ def login(
         response,
         runtime.settings,
         SESSION_COOKIE,
-        auth_service.start(session, runtime.signer, staff),
+        auth_service.start(
+            session, runtime.signer, staff, ttl=auth_service.lifetime(runtime.settings)
+        ),
         max_age=runtime.settings.staff_token_ttl_seconds,
     )
     return response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from service.models import StaffSession
@@ -19,6 +19,16 @@ def add(session: Session, login: StaffSession) -> StaffSession:
 def get(session: Session, *, org_id: int, session_id: str) -> StaffSession | None:
     return session.scalar(
         select(StaffSession).where(StaffSession.org_id == org_id, StaffSession.id == session_id)
+    )
+
+
+def delete_older(session: Session, *, org_id: int, staff_id: int, before: datetime) -> None:
+    session.execute(
+        delete(StaffSession).where(
+            StaffSession.org_id == org_id,
+            StaffSession.staff_id == staff_id,
+            StaffSession.created_at < before,
+        )
     )
 
 

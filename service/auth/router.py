@@ -37,7 +37,7 @@ def issue_token(
     throttle = request.app.state.login_throttle
     address = login_flow.client_address(request)
     staff = login_flow.authenticate(session, throttle, form.credentials(), address=address)
-    token = service.start(session, runtime.signer, staff)
+    token = service.start(session, runtime.signer, staff, ttl=service.lifetime(runtime.settings))
     return TokenRead(access_token=token, expires_in=runtime.settings.staff_token_ttl_seconds)
 
 

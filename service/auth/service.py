@@ -13,13 +13,22 @@ from service.errors import Unauthorized
 from service.models import Staff, StaffSession, utcnow
 from service.orgs import repository as orgs_repository
 from service.security import Signer, TokenError
+from service.settings import Settings
 
 TOUCH_EVERY = timedelta(minutes=5)  # last_seen_at is kept this fresh, not written per request
 
 
-def start(session: Session, signer: Signer, staff: Staff) -> str:
-    """A new session for `staff` and the token that names it."""
+def lifetime(settings: Settings) -> timedelta:
+    """How long a session lasts from its login (the signed token says the same)."""
+    return timedelta(seconds=settings.staff_token_ttl_seconds)
+
+
+def start(session: Session, signer: Signer, staff: Staff, *, ttl: timedelta | None = None) -> str:
+    """A new session for `staff` and the token that names it; the staff member's sessions
+    older than `ttl` (dead whatever their state) are deleted, so the table stays small."""
     now = utcnow()
+    if ttl is not None:
+        repository.delete_older(session, org_id=staff.org_id, staff_id=staff.id, before=now - ttl)
     login = repository.add(
         session,
         StaffSession(

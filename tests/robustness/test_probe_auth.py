@@ -10,6 +10,7 @@ import io
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from service import security
 from service.app import create_app
 from service.dashboard import rollup
 from service.db import unit_of_work
-from service.models import Copy
+from service.models import Copy, StaffSession
 from service.models.tracking import PageView, Viewer
 from service.runtime import Runtime
 from service.tracking.article import split_sections
@@ -388,6 +389,24 @@ class TestFinding10Sessions:
             "/api/auth/token", json={"email": editor_email(org), "password": PASSWORD}
         )
         assert again.status_code == 401
+
+    def test_expired_sessions_are_refused_and_deleted_at_the_next_login(
+        self, app: FastAPI, runtime: Runtime, org: Org
+    ) -> None:
+        client = TestClient(app)
+        old = token_for(client, editor_email(org))
+        with unit_of_work(runtime.sessions) as session:
+            login = session.get(StaffSession, security_claim(runtime, old).session_id)
+            assert login is not None
+            login.created_at -= timedelta(seconds=runtime.settings.staff_token_ttl_seconds + 1)
+        assert client.get("/api/me", headers=bearer(old)).status_code == 401
+        token_for(client, editor_email(org))
+        with unit_of_work(runtime.sessions) as session:
+            assert session.get(StaffSession, security_claim(runtime, old).session_id) is None
+
+
+def security_claim(runtime: Runtime, token: str) -> security.StaffClaim:
+    return runtime.signer.read_staff_token(token)
 
 
 class TestFinding11StaffEmails:
