@@ -433,6 +433,20 @@ class TestFinding11StaffEmails:
         mine = token_for(client, theirs.admin_email, "another long password")
         assert client.get("/api/me", headers=bearer(mine)).json()["org_id"] == ours.id
 
+    def test_same_email_and_password_in_two_organisations_asks_which(
+        self, client: TestClient, make_org: Any
+    ) -> None:
+        ours, theirs = make_org(), make_org()
+        body = {"email": theirs.admin_email, "password": PASSWORD, "role": "editor"}
+        assert client.post("/api/staff", json=body, headers=ours.admin).status_code == 201
+        both = {"email": theirs.admin_email, "password": PASSWORD}
+        ambiguous = client.post("/api/auth/token", json=both)
+        assert (ambiguous.status_code, ambiguous.json()["error"]) == (401, "org_required")
+        chosen = client.post("/api/auth/token", json=both | {"org": ours.slug})
+        assert chosen.status_code == 200
+        me = client.get("/api/me", headers=bearer(chosen.json()["access_token"])).json()
+        assert me["org_id"] == ours.id
+
     def test_within_one_organisation_an_email_is_still_taken(
         self, client: TestClient, org: Org
     ) -> None:
