@@ -158,11 +158,11 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     errors = exc.errors()
     code = "invalid_request" if isinstance(exc, RequestValidationError) else "invalid_input"
     return error_response(
-        422, code, "; ".join(_describe(e) for e in errors), message=_chinese(errors)
+        422, code, "; ".join(_describe(e) for e in errors), message=chinese_message(errors)
     )
 
 
-def _chinese(errors: Sequence[Any]) -> str:
+def chinese_message(errors: Sequence[Any]) -> str:
     """The Chinese messages of service.text's refusals, or one general sentence."""
     ours = [_describe(e) for e in errors if isinstance(e, dict) and e.get("type", "") in OURS]
     return "；".join(ours) or "请求内容不正确，请检查后重试。"

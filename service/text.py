@@ -20,7 +20,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import AfterValidator, BaseModel, ValidationError
 from pydantic_core import PydanticCustomError
 
-from service.errors import Unprocessable
+from service.errors import Unprocessable, chinese_message
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -96,4 +96,6 @@ def parse(model: type[Model], data: Any, *, code: str = "invalid_input") -> Mode
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise Unprocessable(messages(exc), code=code, message=messages(exc)) from None
+        raise Unprocessable(
+            messages(exc), code=code, message=chinese_message(exc.errors())
+        ) from None

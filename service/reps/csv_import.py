@@ -7,7 +7,7 @@ import io
 
 from pydantic import ValidationError
 
-from service.errors import Unprocessable
+from service.errors import Unprocessable, chinese_message
 from service.reps.schemas import RepCreate
 from service.text import messages
 
@@ -77,7 +77,8 @@ def _row(columns: list[str | None], values: list[str], line: int) -> RepCreate:
     try:
         return RepCreate(**fields)
     except ValidationError as exc:
-        problem = messages(exc)
         raise Unprocessable(
-            f"line {line}: {problem}", code="invalid_csv", message=f"第 {line} 行：{problem}"
+            f"line {line}: {messages(exc)}",
+            code="invalid_csv",
+            message=f"第 {line} 行：{chinese_message(exc.errors())}",
         ) from None
