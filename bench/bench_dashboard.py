@@ -26,11 +26,12 @@ from sqlalchemy import Engine, create_engine, text
 
 from bench._report import write_section
 from service.app import create_app
+from service.auth import service as auth_service
 from service.dashboard import rollup
 from service.dashboard.pages import router as dashboard_pages
 from service.dashboard.router import router as dashboard_router
 from service.db import unit_of_work
-from service.models import Role
+from service.models import Role, Staff
 from service.orgs import service as orgs_service
 from service.runtime import Runtime
 from service.settings import Settings
@@ -243,7 +244,10 @@ def run(url: str, args: argparse.Namespace) -> str:
         engine = runtime.engine
         rollups = build_rollups(runtime)
         staff_id = staff.id if staff else scalar(engine, "SELECT min(id) FROM staff")
-        token = runtime.signer.staff_token(org_id=org.id, staff_id=staff_id)
+        with unit_of_work(runtime.sessions) as session:
+            member = session.get(Staff, staff_id)
+            assert member is not None
+            token = auth_service.start(session, runtime.signer, member)
         counts = {
             name: scalar(engine, f"SELECT count(*) FROM {name}")
             for name in ("reps", "viewers", "page_views", "copies", "viewer_tags")

@@ -41,6 +41,7 @@ from bench._server import free_port, start_uvicorn
 from bench.bench_scheduler import schema
 from bench.bench_service import nine_images
 from service import engines
+from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.models import Copy, Role
 from service.models.tracking import PageView, Viewer
@@ -143,7 +144,7 @@ def prepare(runtime: Runtime, *, reps: int, images: int, seed_views: int) -> Dat
             )
             plans_service.publish(session, runtime.settings, post)  # env=test: nothing queued
             post_ids.append(post.id)
-        token = runtime.signer.staff_token(org_id=org.id, staff_id=manager.id)
+        token = auth_service.start(session, runtime.signer, manager)
         org_id = org.id
     engines.set_image_threads(1)
     for post_id in post_ids:  # what the copy workers do after publishing

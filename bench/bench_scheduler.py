@@ -35,6 +35,7 @@ from bench._report import write_section
 from bench.bench_service import nine_images
 from service import engines
 from service.app import create_app
+from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.models import Copy, Post, Role
 from service.orgs import service as orgs_service
@@ -152,7 +153,7 @@ def fan_out(tmp: Path) -> tuple[float, float, int]:
                         password="x" * 12,
                         role=Role.EDITOR,
                     )
-                    token = runtime.signer.staff_token(org_id=org_id, staff_id=staff.id)
+                    token = auth_service.start(session, runtime.signer, staff)
                 started = time.perf_counter()
                 answer = client.post(
                     f"/api/posts/{post_id}/publish",

@@ -41,7 +41,7 @@ from service.settings import Settings
 from service.tracking import beacons
 from service.tracking.pages import router as tracking_pages
 from service.tracking.router import router as tracking_router
-from service.web import PageSecurityHeaders, install_page_handlers, throttle_logins
+from service.web import PageSecurityHeaders, install_page_handlers
 
 STATIC = Path(__file__).resolve().parent / "static"
 UPLOAD_BYTES = 95 * MB  # nine 10 MB images plus the form's text
@@ -96,8 +96,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     app.state.runtime = runtime
     install_error_handlers(app)
     install_page_handlers(app)
+    # Read by both login endpoints (service.auth.login), which check exactly what they count.
     app.state.login_throttle = login_throttle(runtime.settings)
-    app.middleware("http")(throttle_logins)
     app.add_middleware(
         BodyLimit,
         rules=BODY_RULES,

@@ -9,10 +9,11 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from service import logs
+from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.errors import Forbidden, Gone, NotFound, Unauthorized
-from service.models import Post, Rep, Role, Staff
-from service.orgs import repository as orgs_repository
+from service.models import Post, Rep, Role, Staff, StaffSession
+from service.plans import service as plans_service
 from service.posts import repository as posts_repository
 from service.reps import repository as reps_repository
 from service.runtime import Runtime
@@ -49,21 +50,27 @@ def session_token(request: Request) -> str | None:
 
 
 def get_current_staff(request: Request, runtime: RuntimeDep, session: SessionDep) -> Staff:
+    """The staff member of a live session (the login row is kept on `request.state.login`)."""
     token = session_token(request)
     if not token:
-        raise Unauthorized("log in first: send 'Authorization: Bearer <token>'")
-    try:
-        org_id, staff_id = runtime.signer.read_staff_token(token)
-    except TokenError as exc:
-        raise Unauthorized(str(exc)) from None
-    staff = orgs_repository.get_staff(session, org_id=org_id, staff_id=staff_id)
-    if staff is None:
-        raise Unauthorized("this account no longer exists")
+        raise Unauthorized(
+            "log in first: send 'Authorization: Bearer <token>'", message="请先登录。"
+        )
+    ttl = auth_service.lifetime(runtime.settings)
+    staff, request.state.login = auth_service.resolve(session, runtime.signer, token, ttl=ttl)
     logs.bind(org_id=staff.org_id)
     return staff
 
 
 CurrentStaff = Annotated[Staff, Depends(get_current_staff)]
+
+
+def get_current_login(request: Request, staff: CurrentStaff) -> StaffSession:
+    login: StaffSession = request.state.login
+    return login
+
+
+CurrentLogin = Annotated[StaffSession, Depends(get_current_login)]
 
 
 def require_editor(staff: CurrentStaff) -> Staff:
@@ -124,10 +131,15 @@ RepFromToken = Annotated[Rep, Depends(get_rep_from_token)]
 
 
 def get_rep_post(post_id: int, rep: RepFromToken, session: SessionDep) -> Post:
-    """A published post of the link's organisation; drafts and other orgs' posts are 404."""
+    """A published post planned for this rep, the one check of every /r/{token}/posts/{id}
+    route: drafts, other teams' posts and other organisations' posts are all the same 404."""
     post = posts_repository.get(session, org_id=rep.org_id, post_id=post_id)
-    if post is None or post.published_at is None:
-        raise NotFound(f"no published post {post_id}", code="post_not_found")
+    if post is None or post.published_at is None or not plans_service.targets(session, post, rep):
+        raise NotFound(
+            f"no published post {post_id} for this rep",
+            code="post_not_found",
+            message="找不到这条素材，可能尚未发布。",
+        )
     return post
 
 

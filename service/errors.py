@@ -20,12 +20,13 @@ integers beyond 64 bits on SQLite (`OverflowError`).
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -39,11 +40,19 @@ class AppError(Exception):
     status_code = 500
     code = "internal_error"
 
-    def __init__(self, detail: str, *, code: str | None = None, message: str | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        code: str | None = None,
+        message: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.code = code or self.code
-        self.message = message  # for people, in Chinese; `detail` stays for developers
+        self.message = message  # for people, in Chinese; `detail` may stay English
+        self.headers = headers or {}
 
 
 class BadRequest(AppError):
@@ -88,7 +97,7 @@ class ErrorRead(BaseModel):
 
     error: str
     detail: str
-    message: str | None = None
+    message: str | None = None  # Chinese, where the error has one
 
 
 # Declared on every route, so the OpenAPI spec says what clients really receive.
@@ -110,12 +119,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def error_response(
-    status_code: int, code: str, detail: str, message: str | None = None
+    status_code: int,
+    code: str,
+    detail: str,
+    *,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
+    headers = ({"WWW-Authenticate": "Bearer"} if status_code == 401 else {}) | (headers or {})
     body = {"error": code, "detail": printable(detail)}
-    if message is not None:
-        body["message"] = message
+    if message:
+        body["message"] = printable(message)
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 
@@ -125,13 +139,32 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+def app_error_response(exc: AppError) -> JSONResponse:
+    return error_response(
+        exc.status_code, exc.code, exc.detail, message=exc.message, headers=exc.headers
+    )
+
+
 async def _variation_error(_request: Request, exc: Exception) -> JSONResponse:
     return error_response(422, "invalid_input", str(exc))
 
 
 async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, RequestValidationError)
-    return error_response(422, "invalid_request", "; ".join(_describe(e) for e in exc.errors()))
+    assert isinstance(exc, (RequestValidationError, ValidationError))
+    errors = exc.errors()
+    code = "invalid_request" if isinstance(exc, RequestValidationError) else "invalid_input"
+    return error_response(
+        422, code, "; ".join(_describe(e) for e in errors), message=chinese_message(errors)
+    )
+
+
+def chinese_message(errors: Sequence[Any]) -> str:
+    """The Chinese messages of service.text's refusals, or one general sentence."""
+    ours = [_describe(e) for e in errors if isinstance(e, dict) and e.get("type", "") in OURS]
+    return "；".join(ours) or "请求内容不正确，请检查后重试。"
+
+
+OURS = frozenset({"invalid_text", "invalid_email"})  # service.text's error types
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -187,6 +220,8 @@ def install_error_handlers(app: FastAPI) -> None:
     error for API clients) because only it knows the templates."""
     app.add_exception_handler(VariationError, _variation_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    # A model built inside a handler (a form's fields): the same 422, never a 500.
+    app.add_exception_handler(ValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _data_error)
     app.add_exception_handler(UnicodeEncodeError, _unencodable)

@@ -41,54 +41,88 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 class LoginThrottle:
-    """Failed logins counted per e-mail and per client address over a sliding window; past
-    either limit, further attempts wait until the oldest failure leaves the window.
+    """Failed logins, counted so that guessing is slow and a lockout cannot be aimed at the
+    account's owner. Over a sliding window (15 minutes):
 
-    Per e-mail stops password guessing against one account from many addresses; per address
-    stops one client spraying many accounts. This one counts in the process; with several API
-    processes use `SharedLoginThrottle`, or the limits multiply by their number."""
+    - per (address, account) pair: the first `free_failures` cost nothing; after that each
+      failure doubles the wait, from `first_delay` up to `max_delay`. One client guessing one
+      account gets about fifteen tries a window; the owner, elsewhere, is not affected.
+    - per address, over every account: past `per_address` failures the address waits (one
+      client spraying many accounts).
+    - per account, from every address: past `per_account` failures, addresses the account has
+      not logged in from (in `trust_days`) wait; the owner's usual addresses do not, so guesses
+      spread over many addresses slow the guessers, not the owner.
+
+    Accounts are the normalised e-mail the login checks, never stored as written. This class
+    counts in the process; with several API processes use `SharedLoginThrottle`."""
 
     def __init__(
         self,
         *,
-        per_email: int = 10,
+        free_failures: int = 10,
+        first_delay: float = 30.0,
+        max_delay: float = 900.0,
         per_address: int = 100,
+        per_account: int = 50,
         window_seconds: float = 900.0,
+        trust_days: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._limits = {"email": per_email, "address": per_address}
+        self._free, self._first, self._max = free_failures, first_delay, max_delay
+        self._per_address, self._per_account = per_address, per_account
         self._window = window_seconds
+        self._trust_seconds = trust_days * 86400
         self._clock = clock
         self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._trust: dict[str, dict[str, float]] = defaultdict(dict)
 
     def retry_after(self, *, email: str, address: str) -> int:
         """Seconds to wait before this attempt may be checked; 0 when it may go ahead."""
         now = self._clock()
-        waits = [0.0]
-        for kind, key in self._keys(email, address):
-            failures = self._recent(key, now)
-            if len(failures) >= self._limits[kind]:
-                waits.append(failures[0] + self._window - now)
+        pair, by_address, by_account = self._keys(email, address)
+        waits = [self._backoff(self._recent(pair, now), now)]
+        failures = self._recent(by_address, now)
+        if len(failures) >= self._per_address:
+            waits.append(failures[0] + self._window - now)
+        failures = self._recent(by_account, now)
+        if len(failures) >= self._per_account and not self._trusted(
+            _trust_key(email), address, now - self._trust_seconds
+        ):
+            waits.append(failures[0] + self._window - now)
         return int(max(waits) + 0.999)
 
     def failed(self, *, email: str, address: str) -> None:
         now = self._clock()
-        for _kind, key in self._keys(email, address):
+        for key in self._keys(email, address):
             self._add(key, now)
 
-    def succeeded(self, *, email: str) -> None:
-        self._clear(f"email:{email.strip().lower()}")
+    def succeeded(self, *, email: str, address: str) -> None:
+        """The pair starts afresh, and the address is one the owner uses."""
+        pair, _address, _account = self._keys(email, address)
+        self._clear(pair)
+        self._remember(_trust_key(email), address, self._clock())
+
+    def _backoff(self, failures: list[float], now: float) -> float:
+        extra = len(failures) - self._free
+        if extra < 0:
+            return 0.0
+        delay = min(self._max, self._first * 2.0**extra)
+        return failures[-1] + delay - now
 
     @staticmethod
-    def _keys(email: str, address: str) -> list[tuple[str, str]]:
-        return [("email", f"email:{email.strip().lower()}"), ("address", f"address:{address}")]
+    def _keys(email: str, address: str) -> tuple[str, str, str]:
+        account = _account(email)
+        return f"pair:{account}:{address}", f"address:{address}", f"account:{account}"
 
-    # Storage: the three methods a shared store overrides.
+    # Storage: what a shared store overrides.
     def _recent(self, key: str, now: float) -> list[float]:
         """The failures inside the window, oldest first."""
         failures = self._failures[key]
         while failures and failures[0] <= now - self._window:
             failures.popleft()
+        if not failures:
+            del self._failures[key]  # sprayed keys do not pile up
+            return []
         return list(failures)
 
     def _add(self, key: str, now: float) -> None:
@@ -97,11 +131,28 @@ class LoginThrottle:
     def _clear(self, key: str) -> None:
         self._failures.pop(key, None)
 
+    def _remember(self, key: str, address: str, now: float) -> None:
+        self._trust[key][address] = now
+
+    def _trusted(self, key: str, address: str, since: float) -> bool:
+        seen = self._trust.get(key, {}).get(address)
+        return seen is not None and seen >= since
+
+
+def _account(email: str) -> str:
+    """A fixed-length key for the e-mail exactly as login normalises it."""
+    return sha256(email.strip().lower().encode("utf-8", "backslashreplace")).hexdigest()[:32]
+
+
+def _trust_key(email: str) -> str:
+    return f"trusted:{_account(email)}"
+
 
 class SharedLoginThrottle(LoginThrottle):
-    """The same limits counted in Redis (a sorted set of failure times per key), so every API
-    process sees every failure. If Redis is unreachable it falls back to counting in the
-    process: logins keep working and stay throttled, only per process."""
+    """The same limits counted in Redis (a sorted set of failure times per key, and one of
+    trusted addresses per account), so every API process sees every failure. If Redis is
+    unreachable it falls back to counting in the process: logins keep working and stay
+    throttled, only per process."""
 
     def __init__(self, client: redis.Redis, *, prefix: str = "momentcast:logins:", **limits: Any):
         super().__init__(clock=time.time, **limits)  # wall clock: shared between processes
@@ -141,6 +192,23 @@ class SharedLoginThrottle(LoginThrottle):
         with contextlib.suppress(redis.RedisError):  # then nothing could be written there either
             self._redis.delete(self._prefix + key)
 
+    def _remember(self, key: str, address: str, now: float) -> None:
+        try:
+            pipe = self._redis.pipeline()
+            pipe.zadd(self._prefix + key, {address: now})
+            pipe.zremrangebyscore(self._prefix + key, "-inf", now - self._trust_seconds)
+            pipe.expire(self._prefix + key, int(self._trust_seconds))
+            pipe.execute()
+        except redis.RedisError:
+            super()._remember(key, address, now)
+
+    def _trusted(self, key: str, address: str, since: float) -> bool:
+        try:
+            seen = self._redis.zscore(self._prefix + key, address)
+        except redis.RedisError:
+            return super()._trusted(key, address, since)
+        return seen is not None and float(seen) >= since
+
 
 def new_nonce() -> str:
     return secrets.token_urlsafe(12)
@@ -151,6 +219,13 @@ class RepLink:
     org_id: int
     rep_id: int
     nonce: str
+
+
+@dataclass(frozen=True)
+class StaffClaim:
+    org_id: int
+    staff_id: int
+    session_id: str
 
 
 class TokenError(ValueError):
@@ -168,11 +243,13 @@ class Signer:
         self._rep = URLSafeSerializer(keys, salt="momentcast.rep-link")
         self._ttl = staff_ttl_seconds
 
-    def staff_token(self, *, org_id: int, staff_id: int) -> str:
-        return self._staff.dumps({"oid": org_id, "sid": staff_id})
+    def staff_token(self, *, org_id: int, staff_id: int, session_id: str) -> str:
+        return self._staff.dumps({"oid": org_id, "sid": staff_id, "ssn": session_id})
 
-    def read_staff_token(self, token: str) -> tuple[int, int]:
-        """(org id, staff id) of a valid, unexpired token."""
+    def read_staff_token(self, token: str) -> StaffClaim:
+        """What a valid, unexpired token says; whether its session still stands is the
+        database's to say (service.auth.service.resolve). Tokens from before server-side
+        sessions carry no session id and are refused."""
         try:
             payload = self._staff.loads(token, max_age=self._ttl)
         except SignatureExpired:
@@ -180,9 +257,9 @@ class Signer:
         except BadSignature:
             raise TokenError("the token is not valid") from None
         try:
-            return int(payload["oid"]), int(payload["sid"])
+            return StaffClaim(int(payload["oid"]), int(payload["sid"]), str(payload["ssn"]))
         except (KeyError, TypeError, ValueError):
-            raise TokenError("the token is not valid") from None
+            raise TokenError("the token is not valid; log in again") from None
 
     def rep_token(self, link: RepLink) -> str:
         return self._rep.dumps([link.org_id, link.rep_id, link.nonce])

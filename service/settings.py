@@ -50,6 +50,13 @@ class Settings(BaseSettings):
     tracking_view_burst: int = 20  # ... and its burst
     tracking_ip_rate: float = 200.0  # beacons per second per client address (sustained) ...
     tracking_ip_burst: int = 400  # ... and its burst
+    # Landing-page opens per client address: past the counted limit an open is served but not
+    # counted as a viewer or page view; past the hard limit it is refused (429). Loose enough
+    # for many phones behind one carrier NAT, tight enough that a script cannot fake a crowd.
+    tracking_open_rate: float = 1.0  # counted opens per second per address (sustained) ...
+    tracking_open_burst: int = 60  # ... and its burst
+    tracking_open_hard_rate: float = 10.0  # served opens per second per address ...
+    tracking_open_hard_burst: int = 300  # ... and its burst
     tracking_event_retention_days: int = 90
     # A Redis delivery unacknowledged this long is taken over from its (dead) consumer; long
     # enough that a slow but living consumer is never raced.

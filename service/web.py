@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, FastAPI, Request
@@ -16,10 +13,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.deps import SESSION_COOKIE, RuntimeDep, SessionDep, get_current_staff
-from service.errors import AppError, Forbidden, Unauthorized, error_response
+from service.errors import AppError, Forbidden, Unauthorized, app_error_response
 from service.headers import security_headers
 from service.models import Staff
-from service.security import LoginThrottle
 from service.settings import Settings
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
@@ -117,6 +113,8 @@ FRIENDLY = {
     "rep_link_revoked": "此链接已更换，请向管理员索取新的专属链接。",
     "rep_deactivated": "此账号已停用，如有疑问请联系管理员。",
     "post_not_found": "找不到这条素材，可能尚未发布。",
+    "share_not_found": "链接无效或内容已下线。",
+    "share_unavailable": "该内容已下线，感谢关注。",
     "csrf_failed": "页面已过期，请刷新后重试。",
 }
 
@@ -132,64 +130,17 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, LoginRequired) and wants_html(request):
         return redirect(f"/admin/login?next={request.url.path}")
     if wants_html(request):
-        return render(
+        page = render(
             request,
             "error.html",
             status_code=exc.status_code,
-            message=FRIENDLY.get(exc.code) or exc.message or exc.detail,
+            message=FRIENDLY.get(exc.code, exc.message or exc.detail),
         )
-    return error_response(exc.status_code, exc.code, exc.detail, exc.message)
+        page.headers.update(exc.headers)
+        return page
+    return app_error_response(exc)
 
 
 def install_page_handlers(app: FastAPI) -> None:
     """Browsers get a readable page (or the login form); API clients keep the JSON errors."""
     app.add_exception_handler(AppError, _app_error)
-
-
-LOGIN_PATHS = frozenset({"/admin/login", "/api/auth/token"})
-
-
-async def throttle_logins(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Refuse login attempts (429) after too many failures for the e-mail or the address;
-    a 401 from either login endpoint counts as a failure, a success clears the e-mail."""
-    if request.method != "POST" or request.url.path not in LOGIN_PATHS:
-        return await call_next(request)
-    throttle: LoginThrottle = request.app.state.login_throttle
-    email = await _login_email(request)
-    address = request.client.host if request.client else ""
-    wait = throttle.retry_after(email=email, address=address)
-    if wait:
-        message = f"too many failed logins; try again in {wait // 60 + 1} minutes"
-        response: Response = (
-            render(request, "error.html", status_code=429, message="登录失败次数过多，请稍后再试。")
-            if wants_html(request)
-            else error_response(429, "too_many_logins", message)
-        )
-        response.headers["Retry-After"] = str(wait)
-        return response
-    response = await call_next(request)
-    if response.status_code == 401:
-        throttle.failed(email=email, address=address)
-    elif response.status_code < 400:
-        throttle.succeeded(email=email)
-    return response
-
-
-async def _login_email(request: Request) -> str:
-    """The e-mail a login names (JSON, or a form's `email`/`username`); "" when unreadable.
-    Starlette replays the body to the endpoint after the middleware has read it."""
-    body = await request.body()
-    try:
-        if request.headers.get("content-type", "").startswith("application/json"):
-            fields = json.loads(body)
-            found = (
-                fields.get("email") or fields.get("username") if isinstance(fields, dict) else ""
-            )
-        else:
-            form = parse_qs(body.decode("utf-8", "replace"))
-            found = (form.get("email") or form.get("username") or [""])[0]
-    except (ValueError, RecursionError):
-        return ""
-    return found if isinstance(found, str) else ""

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from service.auth import login as login_flow
+from service.auth import service as auth_service
+from service.auth.login import LoginForm, TooManyLogins, read_login_form
 from service.deps import SESSION_COOKIE, RuntimeDep, SessionDep
-from service.errors import Unauthorized
-from service.orgs import service as orgs_service
+from service.errors import AppError, Forbidden
 from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.security import new_nonce
@@ -39,6 +41,7 @@ def login_page(
     email: str = "",
     error: str | None = None,
     status_code: int = 200,
+    ask_org: bool = False,
 ) -> HTMLResponse:
     """The form, with a token for this browser's pre-login nonce (set now if it has none)."""
     nonce = request.cookies.get(LOGIN_COOKIE) or new_nonce()
@@ -49,6 +52,7 @@ def login_page(
         next=safe_next(next),
         email=email,
         error=error,
+        ask_org=ask_org,
         login_csrf=runtime.signer.csrf_token(f"login:{nonce}"),
     )
     if LOGIN_COOKIE not in request.cookies:
@@ -73,27 +77,31 @@ def login(
     request: Request,
     session: SessionDep,
     runtime: RuntimeDep,
-    email: Annotated[str, Form()],
-    password: Annotated[str, Form()],
-    next: Annotated[str, Form()] = "/admin",
-    csrf: Annotated[str, Form()] = "",
+    form: Annotated[LoginForm, Depends(read_login_form)],
 ) -> Response:
+    """The form's fields are read by the same parser as the API's (service.auth.login); a
+    locked (address, account) pair hears so before anything else."""
+    next, email = form.get("next", "/admin"), form.get("email")
+    throttle, address = request.app.state.login_throttle, login_flow.client_address(request)
     nonce = request.cookies.get(LOGIN_COOKIE, "")
-    if not nonce or not runtime.signer.check_csrf(f"login:{nonce}", csrf):
-        # Not counted as a failed login (403, not 401): the password was never checked.
+    try:
+        credentials = form.credentials()
+        login_flow.check_allowed(throttle, email=credentials.email, address=address)
+        if not nonce or not runtime.signer.check_csrf(f"login:{nonce}", form.get("csrf")):
+            # Not counted as a failed login (403, not 401): the password was never checked.
+            raise Forbidden("the login form expired", message="页面已过期，请重新登录。")
+        staff = login_flow.authenticate(session, throttle, credentials, address=address)
+    except TooManyLogins:
+        raise
+    except AppError as exc:
         return login_page(
             request,
             runtime,
             next=next,
             email=email,
-            status_code=403,
-            error="页面已过期，请重新登录。",
-        )
-    try:
-        staff = orgs_service.authenticate(session, email=email, password=password)
-    except Unauthorized:
-        return login_page(
-            request, runtime, next=next, email=email, status_code=401, error="邮箱或密码不正确"
+            status_code=exc.status_code,
+            error=exc.message or "邮箱或密码不正确",
+            ask_org=exc.code == "org_required",
         )
     response = redirect(safe_next(next))
     response.delete_cookie(LOGIN_COOKIE, path="/admin/login")
@@ -101,7 +109,9 @@ def login(
         response,
         runtime.settings,
         SESSION_COOKIE,
-        runtime.signer.staff_token(org_id=staff.org_id, staff_id=staff.id),
+        auth_service.start(
+            session, runtime.signer, staff, ttl=auth_service.lifetime(runtime.settings)
+        ),
         max_age=runtime.settings.staff_token_ttl_seconds,
     )
     return response
@@ -111,7 +121,27 @@ def login(
 def logout(
     request: Request, staff: PageStaff, runtime: RuntimeDep, csrf: Annotated[str, Form()] = ""
 ) -> Response:
+    """End this browser's session on the server, not only its cookie."""
     check_csrf(request, runtime, csrf)
+    auth_service.end(request.state.login)  # set by PageStaff with the staff member
+    return signed_out()
+
+
+@router.post("/logout-all", response_model=None)
+def logout_everywhere(
+    request: Request,
+    staff: PageStaff,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """「退出所有设备」: every session of this staff member ends, this browser's too."""
+    check_csrf(request, runtime, csrf)
+    auth_service.end_all(session, staff)
+    return signed_out()
+
+
+def signed_out() -> Response:
     response = redirect("/admin/login")
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

@@ -1,61 +1,58 @@
-"""Staff login for API clients: e-mail + password (form or JSON) → bearer token."""
+"""Staff login for API clients: e-mail + password (form or JSON) → bearer token; logout, "log
+out everywhere" and a password change, each ending sessions on the server."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Request, Response
 
-from service.auth.schemas import LoginRequest, StaffRead, TokenRead
-from service.deps import CurrentStaff, RuntimeDep, SessionDep
-from service.errors import Unprocessable
+from service.auth import login as login_flow
+from service.auth import service
+from service.auth.login import LoginForm, LoginRequest, read_login_form
+from service.auth.schemas import PasswordChange, RevokedRead, StaffRead, TokenRead
+from service.deps import CurrentLogin, CurrentStaff, RuntimeDep, SessionDep
 from service.orgs import repository as orgs_repository
 from service.orgs import service as orgs_service
 from service.routing import CredentialsFirst
 
 router = APIRouter(prefix="/api", tags=["auth"], route_class=CredentialsFirst)
-
-
-async def login_request(request: Request) -> LoginRequest:
-    """Accept `application/json` and form bodies (OAuth2 password-style `username` too)."""
-    fields: dict[str, Any]
-    if request.headers.get("content-type", "").startswith("application/json"):
-        try:
-            fields = dict(await request.json())
-        except (ValueError, TypeError):
-            raise Unprocessable("the body is not a JSON object", code="invalid_request") from None
-    else:
-        form = await request.form()
-        fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    fields.setdefault("email", fields.pop("username", ""))
-    try:
-        return LoginRequest.model_validate({k: fields.get(k) for k in ("email", "password")})
-    except ValidationError:
-        raise Unprocessable("send 'email' and 'password'", code="invalid_request") from None
+BODY = {"schema": LoginRequest.model_json_schema()}
 
 
 @router.post(
     "/auth/token",
     openapi_extra={
         "requestBody": {
-            "content": {
-                "application/json": {"schema": LoginRequest.model_json_schema()},
-                "application/x-www-form-urlencoded": {"schema": LoginRequest.model_json_schema()},
-            }
+            "content": {"application/json": BODY, "application/x-www-form-urlencoded": BODY}
         }
     },
 )
 def issue_token(
-    credentials: Annotated[LoginRequest, Depends(login_request)],
+    request: Request,
+    form: Annotated[LoginForm, Depends(read_login_form)],
     session: SessionDep,
     runtime: RuntimeDep,
 ) -> TokenRead:
-    staff = orgs_service.authenticate(
-        session, email=credentials.email, password=credentials.password
-    )
-    token = runtime.signer.staff_token(org_id=staff.org_id, staff_id=staff.id)
+    """JSON or a form (OAuth2 password-style `username` too); `org` only when asked for."""
+    throttle = request.app.state.login_throttle
+    address = login_flow.client_address(request)
+    staff = login_flow.authenticate(session, throttle, form.credentials(), address=address)
+    token = service.start(session, runtime.signer, staff, ttl=service.lifetime(runtime.settings))
     return TokenRead(access_token=token, expires_in=runtime.settings.staff_token_ttl_seconds)
+
+
+@router.post("/auth/logout", status_code=204, response_class=Response)
+def logout(login: CurrentLogin) -> Response:
+    """End this token's session: it is refused from now on, as bearer and as cookie."""
+    service.end(login)
+    return Response(status_code=204)
+
+
+@router.post("/auth/logout-all")
+def logout_everywhere(staff: CurrentStaff, session: SessionDep) -> RevokedRead:
+    """退出所有设备: end every session of the caller, this one included."""
+    return RevokedRead(revoked=service.end_all(session, staff))
 
 
 @router.get("/me")
@@ -67,4 +64,27 @@ def me(staff: CurrentStaff, session: SessionDep) -> StaffRead:
         role=staff.role,
         org_id=staff.org_id,
         org_slug=org.slug if org else "",
+        active=staff.active,
     )
+
+
+@router.post("/me/password", status_code=204, response_class=Response)
+def change_password(
+    request: Request,
+    body: PasswordChange,
+    staff: CurrentStaff,
+    login: CurrentLogin,
+    session: SessionDep,
+) -> Response:
+    """A new password; every other session of the caller ends (this one stays). Wrong current
+    passwords count in the login throttle: a stolen session cannot guess it faster."""
+    login_flow.throttled(
+        request.app.state.login_throttle,
+        email=staff.email,
+        address=login_flow.client_address(request),
+        attempt=lambda: orgs_service.change_password(
+            session, staff, current=body.current_password, new=body.new_password
+        ),
+    )
+    service.end_all(session, staff, keep=login)
+    return Response(status_code=204)

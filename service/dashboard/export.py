@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from urllib.parse import quote
@@ -15,16 +16,23 @@ from service.dashboard.schemas import Campaign, LeaderRow, PostDashboard, Viewer
 from service.web import local_time
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets opened in a locale (or an import dialog) that splits on ";", "|" or TAB start a
+# new cell at that separator, so a formula right after one is as live as one at the start.
+_AFTER_SEPARATOR = re.compile(r"([,;|\t]\s*)(?=[=+\-@])")
 
 
 def cell(value: object) -> str:
+    """A value as spreadsheet-inert text: a label like "=HYPERLINK(...)" typed by a rep, or
+    "a;=1+1", must stay text in Excel, WPS and LibreOffice; plain numbers stay numbers."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return local_time(value, "%Y-%m-%d %H:%M")
     text = str(value)
-    # A label like "=HYPERLINK(...)" typed by a rep must stay text in Excel.
-    return f"'{text}" if text.startswith(FORMULA_STARTS) and not _number(text) else text
+    if _number(text):
+        return text
+    text = _AFTER_SEPARATOR.sub(r"\1'", text)
+    return f"'{text}" if text.lstrip(" ").startswith(FORMULA_STARTS) else text
 
 
 def _number(text: str) -> bool:
@@ -40,7 +48,7 @@ def csv_response(
 ) -> Response:
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)  # separators inside a cell stay inside
     writer.writerow(header)
     writer.writerows([cell(value) for value in row] for row in rows)
     return Response(

@@ -3,7 +3,7 @@
 from service.models._base import Base, utcnow
 from service.models.alert import RepAlert
 from service.models.copy import Copy, ImageCopy
-from service.models.org import Organisation, Role, Staff
+from service.models.org import Organisation, Role, Staff, StaffSession
 from service.models.plan import Plan, PlanItem, Reminder
 from service.models.post import Post, PostImage
 from service.models.rep import Rep
@@ -30,6 +30,7 @@ __all__ = [
     "RepAlert",
     "Role",
     "Staff",
+    "StaffSession",
     "TagRules",
     "Viewer",
     "ViewerTag",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
-from service.auth.schemas import StaffRead
+from fastapi import APIRouter, Depends, status
+
+from service.auth import service as auth_service
+from service.auth.schemas import StaffRead, StaffUpdate
 from service.deps import RequireAdmin, RuntimeDep, SessionDep
 from service.errors import NotFound
-from service.models import Organisation
+from service.models import Organisation, Staff
 from service.orgs import channels, repository, service
 from service.orgs.schemas import ReminderChannels, ReminderChannelsUpdate, StaffCreate
 from service.routing import CredentialsFirst
@@ -16,20 +19,44 @@ router = APIRouter(prefix="/api/staff", tags=["staff"], route_class=CredentialsF
 org_router = APIRouter(prefix="/api/org", tags=["organisation"], route_class=CredentialsFirst)
 
 
+def staff_read(staff: Staff) -> StaffRead:
+    return StaffRead(
+        id=staff.id, email=staff.email, role=staff.role, org_id=staff.org_id, active=staff.active
+    )
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_staff(data: StaffCreate, admin: RequireAdmin, session: SessionDep) -> StaffRead:
     staff = service.create_staff(
         session, org_id=admin.org_id, email=data.email, password=data.password, role=data.role
     )
-    return StaffRead(id=staff.id, email=staff.email, role=staff.role, org_id=staff.org_id)
+    return staff_read(staff)
 
 
 @router.get("")
 def list_staff(admin: RequireAdmin, session: SessionDep) -> list[StaffRead]:
-    return [
-        StaffRead(id=s.id, email=s.email, role=s.role, org_id=s.org_id)
-        for s in repository.list_staff(session, org_id=admin.org_id)
-    ]
+    return [staff_read(s) for s in repository.list_staff(session, org_id=admin.org_id)]
+
+
+def get_staff_member(staff_id: int, admin: RequireAdmin, session: SessionDep) -> Staff:
+    staff = repository.get_staff(session, org_id=admin.org_id, staff_id=staff_id)
+    if staff is None:
+        raise NotFound(f"no staff member {staff_id}", code="staff_not_found")
+    return staff
+
+
+@router.patch("/{staff_id}")
+def update_staff(
+    data: StaffUpdate,
+    admin: RequireAdmin,
+    staff: Annotated[Staff, Depends(get_staff_member)],
+    session: SessionDep,
+) -> StaffRead:
+    """Deactivate (or reactivate) a colleague; deactivating ends all their sessions."""
+    service.set_active(session, staff, active=data.active, by=admin)
+    if not data.active:
+        auth_service.end_all(session, staff)
+    return staff_read(staff)
 
 
 def _own_org(admin: RequireAdmin, session: SessionDep) -> Organisation:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from service.models import Role
+from service.text import Email, SingleLine
 
 
 class StaffCreate(BaseModel):
-    email: str = Field(min_length=3, max_length=320)
+    email: Email = Field(min_length=3, max_length=320)
     password: str = Field(min_length=1, max_length=200)
     role: Role = Role.EDITOR
 
@@ -26,6 +27,6 @@ class ReminderChannelsUpdate(BaseModel):
 
     model_config = {"extra": "forbid"}
 
-    wecom_robot_url: str | None = Field(default=None, max_length=500)
-    webhook_url: str | None = Field(default=None, max_length=500)
-    webhook_secret: str | None = Field(default=None, max_length=200)
+    wecom_robot_url: SingleLine | None = Field(default=None, max_length=500)
+    webhook_url: SingleLine | None = Field(default=None, max_length=500)
+    webhook_secret: SingleLine | None = Field(default=None, max_length=200)

@@ -8,7 +8,7 @@ from functools import cache
 
 from sqlalchemy.orm import Session
 
-from service.errors import Conflict, Unauthorized, Unprocessable
+from service.errors import Conflict, Forbidden, Unauthorized, Unprocessable
 from service.models import Organisation, Role, Staff
 from service.orgs import repository
 from service.security import hash_password, verify_password
@@ -27,28 +27,80 @@ def ensure_org(session: Session, *, slug: str, name: str | None = None) -> Organ
 
 
 def create_staff(session: Session, *, org_id: int, email: str, password: str, role: Role) -> Staff:
+    """A staff member of `org_id`. The e-mail must be new in this organisation only: an address
+    with an account elsewhere gets its own account here, answered exactly like a new address,
+    so `POST /api/staff` cannot be used to find out who works for another brand. Login tells
+    the accounts apart by their passwords (and, if two match, by the organisation given)."""
     email = email.strip().lower()
     if not _EMAIL.match(email):
-        raise Unprocessable(f"{email!r} is not an e-mail address", code="invalid_email")
+        raise Unprocessable(
+            f"{email!r} is not an e-mail address",
+            code="invalid_email",
+            message="邮箱地址格式不正确。",
+        )
     if len(password) < MIN_PASSWORD:
         raise Unprocessable(
-            f"the password needs at least {MIN_PASSWORD} characters", code="weak_password"
+            f"the password needs at least {MIN_PASSWORD} characters",
+            code="weak_password",
+            message=f"密码至少需要 {MIN_PASSWORD} 个字符。",
         )
-    if repository.find_staff_by_email(session, email) is not None:
-        raise Conflict(f"{email} already has an account", code="email_taken")
+    if repository.find_staff(session, org_id=org_id, email=email) is not None:
+        raise Conflict(
+            f"{email} already has an account", code="email_taken", message="该邮箱已有账号。"
+        )
     return repository.add_staff(
         session, org_id=org_id, email=email, password_hash=hash_password(password), role=role.value
     )
 
 
-def authenticate(session: Session, *, email: str, password: str) -> Staff:
-    """The staff member with these credentials; one message for every failure."""
-    staff = repository.find_staff_by_email(session, email.strip().lower())
-    # An unknown e-mail costs one hash check too, so the time taken does not tell who exists.
-    stored = staff.password_hash if staff is not None else _unknown_staff_hash()
-    if not verify_password(stored, password) or staff is None:
-        raise Unauthorized("wrong e-mail or password", code="bad_credentials")
-    return staff
+def authenticate(session: Session, *, email: str, password: str, org: str | None = None) -> Staff:
+    """The active staff member with these credentials; one message for every failure.
+
+    Every account with the e-mail (one per organisation at most) is checked, or one unknown
+    hash when there is none, so the time taken does not tell who exists. Two organisations'
+    accounts with the same password need `org` (the organisation's slug) to choose."""
+    candidates = repository.find_staff_by_email(session, email.strip().lower(), org_slug=org)
+    matched = [staff for staff in candidates if verify_password(staff.password_hash, password)]
+    if not candidates:
+        verify_password(_unknown_staff_hash(), password)
+    matched = [staff for staff in matched if staff.active]
+    if not matched:
+        raise Unauthorized(
+            "wrong e-mail or password", code="bad_credentials", message="邮箱或密码不正确。"
+        )
+    if len(matched) > 1:
+        raise Unauthorized(
+            "this e-mail and password open accounts in several organisations; send 'org'",
+            code="org_required",
+            message="该邮箱在多个机构有账号，请填写机构代码。",
+        )
+    return matched[0]
+
+
+def change_password(session: Session, staff: Staff, *, current: str, new: str) -> None:
+    if not verify_password(staff.password_hash, current):
+        # 403, not 401: the session is fine, and a client must not take this as "logged out".
+        raise Forbidden(
+            "the current password is wrong", code="wrong_password", message="当前密码不正确。"
+        )
+    if len(new) < MIN_PASSWORD:
+        raise Unprocessable(
+            f"the password needs at least {MIN_PASSWORD} characters",
+            code="weak_password",
+            message=f"密码至少需要 {MIN_PASSWORD} 个字符。",
+        )
+    staff.password_hash = hash_password(new)
+
+
+def set_active(session: Session, staff: Staff, *, active: bool, by: Staff) -> None:
+    if staff.id == by.id and not active:
+        raise Conflict(
+            "an admin cannot deactivate their own account",
+            code="cannot_deactivate_self",
+            message="不能停用自己的账号。",
+        )
+    staff.active = active
+    session.flush()
 
 
 @cache

@@ -16,6 +16,11 @@ def get(session: Session, *, org_id: int, post_id: int) -> Plan | None:
     return session.scalar(select(Plan).where(Plan.org_id == org_id, Plan.post_id == post_id))
 
 
+def has_item(session: Session, *, post_id: int, rep_id: int) -> bool:
+    query = select(PlanItem.id).where(PlanItem.post_id == post_id, PlanItem.rep_id == rep_id)
+    return session.scalar(query.limit(1)) is not None
+
+
 def targeted_reps(session: Session, *, org_id: int, teams: Sequence[str]) -> list[Rep]:
     query = select(Rep).where(Rep.org_id == org_id, Rep.active.is_(True)).order_by(Rep.id)
     if teams:

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict
 
+from service.text import SingleLine
+
 
 class PublishRequest(BaseModel):
     """All optional: no window means now to now + 2 h (Settings.default_window_minutes).
@@ -15,8 +17,8 @@ class PublishRequest(BaseModel):
 
     window_start: datetime | None = None
     window_end: datetime | None = None
-    quiet_hours: list[str] | None = None  # ["22:00", "08:00"], in each rep's local time
-    teams: list[str] | None = None  # None or empty: every active rep
+    quiet_hours: list[SingleLine] | None = None  # ["22:00", "08:00"], in each rep's local time
+    teams: list[SingleLine] | None = None  # None or empty: every active rep
 
 
 class PlanItemRead(BaseModel):

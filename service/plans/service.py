@@ -344,6 +344,19 @@ def enrol_rep(
     )
 
 
+def targets(session: Session, post: Post, rep: Rep, *, now: datetime | None = None) -> bool:
+    """Whether `post` is the rep's to see and post: its plan has an item for the rep, or the
+    plan is still open and its teams include the rep (enrol_rep would add them), or the post
+    was published before plans existed. Read-only: safe on every request of a rep's link."""
+    plan = repository.get(session, org_id=post.org_id, post_id=post.id)
+    if plan is None:
+        return True
+    if repository.has_item(session, post_id=post.id, rep_id=rep.id):
+        return True
+    now = now or utcnow()
+    return rep.active and plan.window_end > now and (not plan.teams or rep.team in plan.teams)
+
+
 def _enrol(session: Session, settings: Settings, plan: Plan, reps: list[Rep], now: datetime) -> int:
     if not reps:
         return 0

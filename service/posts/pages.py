@@ -22,6 +22,7 @@ from service.posts.router import read_uploads
 from service.posts.schemas import PostCreate
 from service.reps import repository as reps_repository
 from service.routing import CredentialsFirst
+from service.text import parse
 from service.web import PageStaff, check_csrf, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
@@ -61,8 +62,9 @@ def create_post(
     if staff.role not in EDIT_ROLES:
         raise Forbidden("only editors and admins may upload posts")
     terms = [term for line in protected.splitlines() for term in line.split("，")]
-    data = PostCreate(title=title, text=text, protected=terms, article=article)
     try:
+        fields = {"title": title, "text": text, "protected": terms, "article": article}
+        data = parse(PostCreate, fields, code="invalid_text")
         post = service.create(
             session,
             runtime.storage,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from service.models import Plan, PlanItem, Post
@@ -19,6 +19,14 @@ def get(session: Session, *, org_id: int, post_id: int, for_update: bool = False
     return session.scalar(query)
 
 
+def planned_for(rep_id: int) -> ColumnElement[bool]:
+    """The posts a rep's page lists: their plan includes the rep, or (published before plans
+    existed) they have no plan at all (single posts: service.plans.service.targets)."""
+    planned = select(PlanItem.id).where(PlanItem.post_id == Post.id, PlanItem.rep_id == rep_id)
+    has_plan = select(Plan.id).where(Plan.post_id == Post.id)
+    return planned.exists() | ~has_plan.exists()
+
+
 def list_(
     session: Session,
     *,
@@ -33,9 +41,7 @@ def list_(
     not theirs to post)."""
     query = select(Post).where(Post.org_id == org_id).options(selectinload(Post.images))
     if for_rep is not None:
-        planned = select(PlanItem.id).where(PlanItem.post_id == Post.id, PlanItem.rep_id == for_rep)
-        has_plan = select(Plan.id).where(Plan.post_id == Post.id)
-        query = query.where(planned.exists() | ~has_plan.exists())
+        query = query.where(planned_for(for_rep))
     if published_only:
         query = query.where(Post.published_at.is_not(None)).order_by(
             Post.published_at.desc(), Post.id.desc()

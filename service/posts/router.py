@@ -12,6 +12,7 @@ from service.posts import repository, service
 from service.posts.schemas import MAX_IMAGE_BYTES, MAX_IMAGES, PostCreate, PostRead
 from service.routing import CredentialsFirst
 from service.storage import media_type
+from service.text import parse
 from service.uploads import read_limited
 
 router = APIRouter(prefix="/api/posts", tags=["posts"], route_class=CredentialsFirst)
@@ -45,7 +46,8 @@ def create_post(
     article: Annotated[str | None, Form()] = None,
 ) -> PostRead:
     """Multipart: `title`, `text`, `images` (0-9, repeated), `protected` (repeated), `article`."""
-    data = PostCreate(title=title, text=text, protected=protected, article=article)
+    fields = {"title": title, "text": text, "protected": protected, "article": article}
+    data = parse(PostCreate, fields, code="invalid_text")
     post = service.create(
         session,
         runtime.storage,

@@ -6,16 +6,18 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from service.text import MultiLine, SingleLine
+
 MAX_IMAGES = 9  # WeChat Moments' limit
 MAX_TEXT_CHARS = 2000  # WeChat Moments' limit
 MAX_IMAGE_BYTES = 10 * 1024 * 1024
 
 
 class PostCreate(BaseModel):
-    title: str
-    text: str
-    protected: list[str] = []
-    article: str | None = None
+    title: SingleLine
+    text: MultiLine
+    protected: list[SingleLine] = []
+    article: MultiLine | None = None
 
 
 class ImageRead(BaseModel):

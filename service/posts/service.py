@@ -21,7 +21,6 @@ from service.posts.schemas import (
     PostRead,
 )
 from service.storage import Storage
-from service.uploads import check_text
 from variation import (
     AnimatedImageError,
     ImageTooLarge,
@@ -50,15 +49,8 @@ def create(
     uploads: list[Upload],
 ) -> Post:
     """A draft post with normalised (metadata-free) copies of its images."""
-    title, text = data.title.strip(), data.text.strip("\n")
-    for value, what in [
-        (title, "the title"),
-        (text, "the text"),
-        (data.article or "", "the article"),
-    ]:
-        check_text(value, what=what)
-    for term in data.protected:
-        check_text(term, what="a protected term")
+    # Control characters and line breaks were refused or normalised by PostCreate (service.text).
+    title, text = data.title, data.text.strip("\n")
     _check_fields(title, text, len(uploads))
     masters = [_normalise(number, upload) for number, upload in enumerate(uploads, start=1)]
     protected = list(dict.fromkeys(term.strip() for term in data.protected if term.strip()))

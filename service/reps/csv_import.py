@@ -7,9 +7,9 @@ import io
 
 from pydantic import ValidationError
 
-from service.errors import Unprocessable
+from service.errors import Unprocessable, chinese_message
 from service.reps.schemas import RepCreate
-from service.uploads import forbidden_character
+from service.text import messages
 
 # Header aliases: English as documented, plus what a Chinese spreadsheet usually says.
 HEADERS = {
@@ -72,14 +72,13 @@ def parse_reps_csv(data: bytes) -> list[RepCreate]:
 
 
 def _row(columns: list[str | None], values: list[str], line: int) -> RepCreate:
+    """One row through RepCreate: the same text rules as the API and the form (service.text)."""
     fields = {column: value for column, value in zip(columns, values, strict=False) if column}
-    for column, value in fields.items():
-        if bad := forbidden_character(value):
-            raise Unprocessable(
-                f"line {line}: {column} contains the control character {bad}", code="invalid_csv"
-            )
     try:
         return RepCreate(**fields)
     except ValidationError as exc:
-        problem = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-        raise Unprocessable(f"line {line}: {problem}", code="invalid_csv") from None
+        raise Unprocessable(
+            f"line {line}: {messages(exc)}",
+            code="invalid_csv",
+            message=f"第 {line} 行：{chinese_message(exc.errors())}",
+        ) from None

@@ -14,6 +14,7 @@ from service.reps import repository, service
 from service.reps.router import MAX_CSV_BYTES
 from service.reps.schemas import RepCreate, RepUpdate
 from service.routing import CredentialsFirst
+from service.text import parse
 from service.uploads import read_limited
 from service.web import PageStaff, check_csrf, redirect, render
 
@@ -62,7 +63,19 @@ def add_rep(
 ) -> Response:
     check_csrf(request, runtime, csrf)
     admin_only(staff)
-    service.create(session, org_id=staff.org_id, data=RepCreate(name=name, team=team, phone=phone))
+    try:
+        data = parse(RepCreate, {"name": name, "team": team, "phone": phone})
+        service.create(session, org_id=staff.org_id, data=data)
+    except AppError as exc:
+        session.rollback()
+        return reps_page(
+            request,
+            staff,
+            session,
+            runtime,
+            error=exc.message or exc.detail,
+            status_code=exc.status_code,
+        )
     return redirect("/admin/reps")
 
 

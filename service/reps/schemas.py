@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from service.plans.slots import zone
+from service.text import Email, SingleLine
 
 _NAME = Field(min_length=1, max_length=100)
 
@@ -14,32 +15,21 @@ _NAME = Field(min_length=1, max_length=100)
 class RepFields(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    team: str = Field(default="", max_length=100)
-    phone: str = Field(default="", max_length=40)
-    external_id: str | None = Field(default=None, max_length=100)
-    email: str = Field(default="", max_length=320)
-    timezone: str | None = Field(default=None, max_length=64)
+    team: SingleLine = Field(default="", max_length=100)
+    phone: SingleLine = Field(default="", max_length=40)
+    external_id: SingleLine | None = Field(default=None, max_length=100)
+    email: Email = Field(default="", max_length=320)
+    timezone: SingleLine | None = Field(default=None, max_length=64)
 
     @field_validator("external_id")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
 
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        return _check_email(value) or ""
-
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str | None) -> str | None:
         return _check_timezone(value)
-
-
-def _check_email(value: str | None) -> str | None:
-    if value and ("@" not in value or " " in value):
-        raise ValueError(f"not an e-mail address: {value!r}")
-    return value
 
 
 def _check_timezone(value: str | None) -> str | None:
@@ -50,24 +40,19 @@ def _check_timezone(value: str | None) -> str | None:
 
 
 class RepCreate(RepFields):
-    name: str = _NAME
+    name: SingleLine = _NAME
 
 
 class RepUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    team: str | None = Field(default=None, max_length=100)
-    phone: str | None = Field(default=None, max_length=40)
-    external_id: str | None = Field(default=None, max_length=100)
-    email: str | None = Field(default=None, max_length=320)
-    timezone: str | None = Field(default=None, max_length=64)
+    name: SingleLine | None = Field(default=None, min_length=1, max_length=100)
+    team: SingleLine | None = Field(default=None, max_length=100)
+    phone: SingleLine | None = Field(default=None, max_length=40)
+    external_id: SingleLine | None = Field(default=None, max_length=100)
+    email: Email | None = Field(default=None, max_length=320)
+    timezone: SingleLine | None = Field(default=None, max_length=64)
     active: bool | None = None
-
-    @field_validator("email")
-    @classmethod
-    def _email(cls, value: str | None) -> str | None:
-        return _check_email(value)
 
     @field_validator("timezone")
     @classmethod

@@ -48,20 +48,33 @@ def parse(body: bytes) -> Beacon:
 
 
 def to_event(
-    beacon: Beacon, *, page_view_id: int, opened_at: int, received_at: float, margin_s: float
+    beacon: Beacon,
+    *,
+    page_view_id: int,
+    opened_at: int,
+    received_at: float,
+    margin_s: float,
+    section_ids: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """The event to queue: every duration clamped to what the server saw elapse (plus a margin),
-    engaged time to visible time, so a forged or buggy tracker cannot claim more."""
+    engaged time to visible time, so a forged or buggy tracker cannot claim more; sections
+    other than the page's own (`section_ids`, from the view token) are dropped, so ids cannot
+    pile up across beacons."""
     ceiling = max(0, int((received_at - opened_at + margin_s) * 1000))
     visible = min(beacon.v, ceiling)
     engaged = None if beacon.e is None else min(beacon.e, visible)
+    sections = (
+        beacon.x
+        if section_ids is None
+        else {key: ms for key, ms in beacon.x.items() if key in section_ids}
+    )
     return {
         "pv": page_view_id,
         "s": beacon.s,
         "v": visible,
         "e": engaged,
         "d": beacon.d,
-        "x": _within(beacon.x, visible),
+        "x": _within(sections, visible),
         "at": round(received_at, 3),
     }
 

@@ -8,6 +8,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# Ids per page view, whatever was queued before ids were checked at the endpoint (the view
+# token's own sections, service.tracking.links): a fold never grows past this.
+MAX_SECTIONS = 65  # "copy" + 64
+
 
 @dataclass(frozen=True)
 class Totals:
@@ -27,10 +31,15 @@ class Totals:
             max_scroll=max(self.max_scroll, other.max_scroll),
             sections={
                 key: max(self.sections.get(key, 0), other.sections.get(key, 0))
-                for key in sorted({*self.sections, *other.sections})
+                for key in sorted({*self.sections, *other.sections}, key=_real_first)[:MAX_SECTIONS]
             },
             last_event_at=_max_optional(self.last_event_at, other.last_event_at),
         )
+
+
+def _real_first(key: str) -> tuple[bool, str]:
+    """The copy and s1, s2, ... (what landing pages have) before anything else."""
+    return not (key == "copy" or (key[:1] == "s" and key[1:].isdigit())), key
 
 
 def _max_optional(a: Any, b: Any) -> Any:

@@ -32,10 +32,19 @@ class ShareLink:
     parent_viewer_id: int | None = None
 
 
+MAX_SECTIONS = 64  # what a view token issued before sections were counted may report
+
+
 @dataclass(frozen=True)
 class ViewToken:
     page_view_id: int
     opened_at: int  # unix seconds, as the server saw the opening
+    sections: int = MAX_SECTIONS  # the article's sections: ids s1..sN (and "copy") are real
+
+    def section_ids(self) -> frozenset[str]:
+        """The only section ids a beacon of this page view may report."""
+        count = min(self.sections, MAX_SECTIONS)
+        return frozenset({"copy", *(f"s{n}" for n in range(1, count + 1))})
 
 
 class TrackingSigner:
@@ -60,13 +69,15 @@ class TrackingSigner:
             raise TokenError("this share link is not valid") from None
 
     def view_token(self, view: ViewToken) -> str:
-        return self._view.dumps([view.page_view_id, view.opened_at])
+        return self._view.dumps([view.page_view_id, view.opened_at, view.sections])
 
     def read_view_token(self, token: str) -> ViewToken:
+        """Two fields from tokens issued before the section count was added, three since."""
         try:
-            page_view_id, opened_at = self._view.loads(token)
-            return ViewToken(int(page_view_id), int(opened_at))
-        except (BadSignature, ValueError, TypeError):
+            page_view_id, opened_at, *rest = self._view.loads(token)
+            sections = int(rest[0]) if rest else MAX_SECTIONS
+            return ViewToken(int(page_view_id), int(opened_at), max(0, sections))
+        except (BadSignature, ValueError, TypeError, IndexError):
             raise TokenError("the tracking token is not valid") from None
 
     def hop_token(self, parent_viewer_id: int | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -13,22 +14,56 @@ from sqlalchemy.orm import Session
 from service.copies import service as copies_service
 from service.copies.router import image_response
 from service.deps import RepFromToken, RuntimeDep, SessionDep
-from service.errors import NotFound
+from service.errors import AppError, NotFound
 from service.models import Post, Rep
 from service.orgs import repository as orgs_repository
 from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.security import TokenError, new_nonce
+from service.text import parse
 from service.tracking import oauth, service
 from service.tracking.article import split_sections
 from service.tracking.bots import is_bot
 from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
+from service.tracking.ratelimit import TokenBuckets
+from service.tracking.schemas import ViewerLabel
 from service.web import render, set_private_cookie
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False, route_class=CredentialsFirst)
 VIEWER_COOKIE = "mc_viewer"
 COOKIE_MAX_AGE = 2 * 365 * 24 * 3600
+COOKIE_CHECK = "c"  # on the redirect that asks a cookie-less browser to show its new cookie
+
+
+@dataclass
+class OpenLimits:
+    """Landing-page opens per client address, in the process (as the beacon limits): past
+    `counted` an open is served but makes no viewer or page view; past `served` it is a 429.
+    Set `app.state.open_limits` to replace them."""
+
+    counted: TokenBuckets
+    served: TokenBuckets
+
+
+class TooManyOpens(AppError):
+    status_code, code = 429, "too_many_opens"
+
+
+def open_limits(request: Request) -> OpenLimits:
+    limits: OpenLimits | None = getattr(request.app.state, "open_limits", None)
+    if limits is None:
+        settings = request.app.state.runtime.settings
+        limits = OpenLimits(
+            counted=TokenBuckets(
+                rate=settings.tracking_open_rate, burst=settings.tracking_open_burst
+            ),
+            served=TokenBuckets(
+                rate=settings.tracking_open_hard_rate, burst=settings.tracking_open_hard_burst
+            ),
+        )
+        request.app.state.open_limits = limits
+    return limits
 
 
 def read_link(runtime: Runtime, token: str) -> ShareLink:
@@ -50,12 +85,20 @@ def landing(
     hop: str = Query("", alias="h"),
 ) -> Response:
     """Count the opening and show the post; someone else's link first redirects the viewer
-    to their own, so the URL they share next names them."""
+    to their own, so the URL they share next names them.
+
+    Only a browser that shows it keeps cookies is counted: a first open without any of our
+    cookies is redirected once, with the new viewer cookie, before a viewer exists; if the
+    cookie does not come back the page is served uncounted. So a burst of cookie-less GETs
+    adds no viewer and no page view, and per-address limits bound the rest."""
     link = read_link(runtime, token)
     post, rep = service.shared_post(session, link)
     user_agent = request.headers.get("user-agent")
     if is_bot(user_agent):  # previews and crawlers read the page but are never counted
         return _page(request, runtime, session, token=token, post=post, rep=rep)
+    limits, client = open_limits(request), request.client.host if request.client else ""
+    if not limits.served.allow(client):
+        raise TooManyOpens("too many opens from this address", message="访问过于频繁，请稍后再试。")
     cookie_id = request.cookies.get(VIEWER_COOKIE)
     openid = None
     if oauth.wanted(runtime.settings, user_agent=user_agent, cookie_id=cookie_id):
@@ -66,6 +109,13 @@ def landing(
             openid = oauth.openid_for(runtime.settings, code)
         else:  # a code this browser did not ask for: stay anonymous rather than adopt it
             log.warning("WeChat OAuth: code with a state this browser did not start; ignored")
+    shown_real = bool(cookie_id or openid or request.cookies.get(oauth.STATE_COOKIE))
+    if not shown_real:
+        if request.query_params.get(COOKIE_CHECK):  # asked once; it kept no cookie
+            return _page(request, runtime, session, token=token, post=post, rep=rep)
+        return _cookie_check(request, runtime)
+    if not limits.counted.allow(client):
+        return _page(request, runtime, session, token=token, post=post, rep=rep)
     opening = service.Opening(
         cookie_id=cookie_id,
         openid=openid,
@@ -97,10 +147,22 @@ def landing(
         token=token,
         post=post,
         rep=rep,
-        view_token=signer.view_token(ViewToken(view.id, int(view.opened_at.timestamp()))),
+        view_token=signer.view_token(
+            ViewToken(
+                view.id, int(view.opened_at.timestamp()), sections=len(split_sections(post.article))
+            )
+        ),
         child_path=share_path(signer, own),
     )
     return _with_cookie(runtime, page, viewer.cookie_id)
+
+
+def _cookie_check(request: Request, runtime: Runtime) -> Response:
+    """The same link again with a fresh viewer cookie; nothing is stored yet."""
+    query = {k: v for k, v in request.query_params.items() if k in {"from", "h"}}
+    target = f"{request.url.path}?{urlencode(query | {COOKIE_CHECK: '1'})}"
+    redirect = RedirectResponse(target, status_code=302)
+    return _with_cookie(runtime, redirect, service.new_cookie_id())
 
 
 def _read_hop(runtime: Runtime, hop: str) -> service.Hop | None:
@@ -179,5 +241,6 @@ def name_reader(
     label: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """The rep page's form (works without JavaScript): name a reader, back to the list."""
-    service.label_own_reader(session, rep, viewer_id=viewer_id, label=label)
+    checked = parse(ViewerLabel, {"label": label})  # the API's rules, not a looser copy
+    service.label_own_reader(session, rep, viewer_id=viewer_id, label=checked.label)
     return RedirectResponse(f"/r/{token}#readers", status_code=303)

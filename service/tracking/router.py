@@ -84,6 +84,7 @@ async def ingest(request: Request) -> Response:
         opened_at=view.opened_at,
         received_at=time.time(),
         margin_s=runtime.settings.tracking_clock_margin_seconds,
+        section_ids=view.section_ids(),
     )
     try:
         await gate.store.append(event)
@@ -129,7 +130,7 @@ def viewer_detail(viewer: ViewerDep, session: SessionDep) -> ViewerDetail:
 
 @router.patch("/api/viewers/{viewer_id}")
 def label_viewer(viewer: ViewerDep, body: ViewerLabel, session: SessionDep) -> ViewerDetail:
-    viewer.label = body.label.strip()
+    viewer.label = body.label
     session.flush()
     return reports.viewer_detail(session, viewer)
 

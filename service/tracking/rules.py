@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.text import SingleLine
 from service.tracking.validation import validated
 
 MAX_TIERS = 20  # the tag job compares every viewer with every tier: 100,000 took 5 s a run
@@ -13,13 +14,13 @@ MAX_TIERS = 20  # the tag job compares every viewer with every tier: 100,000 too
 
 class Tier(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tag: str = Field(min_length=1, max_length=32)
+    tag: SingleLine = Field(min_length=1, max_length=32)
     seconds: float = Field(ge=0)
 
 
 class Threshold(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tag: str = Field(min_length=1, max_length=32)
+    tag: SingleLine = Field(min_length=1, max_length=32)
     at_least: float = Field(ge=0)
     enabled: bool = True
 

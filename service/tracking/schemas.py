@@ -7,6 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from service.text import SingleLine
+
 
 class ViewRead(BaseModel):
     id: int
@@ -45,7 +47,7 @@ class ViewerDetail(ViewerRead):
 
 
 class ViewerLabel(BaseModel):
-    label: str = Field(max_length=100)
+    label: SingleLine = Field(max_length=100)
 
 
 class ShareNode(BaseModel):

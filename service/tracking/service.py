@@ -39,11 +39,15 @@ class Hop:
 
 
 def shared_post(session: Session, link: ShareLink) -> tuple[Post, Rep]:
-    """The published post and the rep a share link names; anything else is 404."""
+    """The published post and the active rep a share link names; anything else is 404. A
+    deactivated rep's links stop showing their name and copy (they may have left the brand),
+    for the page and its images alike."""
     post = posts_repository.get(session, org_id=link.org_id, post_id=link.post_id)
     rep = reps_repository.get(session, org_id=link.org_id, rep_id=link.rep_id)
     if post is None or post.published_at is None or rep is None:
         raise NotFound("this shared post is no longer available", code="share_not_found")
+    if not rep.active:
+        raise NotFound("this shared post is no longer available", code="share_unavailable")
     return post, rep
 
 
@@ -131,6 +135,6 @@ def label_own_reader(session: Session, rep: Rep, *, viewer_id: int, label: str) 
         session, org_id=rep.org_id, rep_id=rep.id, viewer_ids=[viewer_id]
     ):
         raise NotFound(f"no viewer {viewer_id} among your readers", code="viewer_not_found")
-    viewer.label = label.strip()[:100]
+    viewer.label = label  # checked by ViewerLabel (service.text) at the edge
     session.flush()
     return viewer

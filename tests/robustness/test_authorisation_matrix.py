@@ -21,13 +21,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from service.runtime import Runtime
-from tests.service.conftest import Org
+from tests.service.conftest import PASSWORD, Org
 
 CALLERS = ("anonymous", "rep", "other_admin", "manager", "editor", "admin")  # admin last: it
 # may rotate the rep's link or erase the viewer the others were refused.
 PHONE_UA = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4) Mobile/15E148 MicroMessenger/8.0.49"
 FORGED = "WzEsMSwiYWJjIl0.forged-signature"
-ID_PARAMS = ("post_id", "rep_id", "viewer_id")
+ID_PARAMS = ("post_id", "rep_id", "viewer_id", "staff_id")
 
 
 @dataclass
@@ -40,6 +40,7 @@ class World:
     share_token: str
     viewer_id: int
     view_token: str
+    staff_id: int  # the organisation's editor
 
 
 Request = Callable[[World, TestClient], dict[str, Any]]
@@ -82,6 +83,10 @@ class Rule:
 
 def unique_staff(_w: World, _c: TestClient) -> dict[str, Any]:
     return {"json": {"email": f"{uuid.uuid4().hex[:8]}@new.test", "password": "a long password"}}
+
+
+def new_password(_w: World, _c: TestClient) -> dict[str, Any]:
+    return {"json": {"current_password": PASSWORD, "new_password": "a new long password"}}
 
 
 def reps_csv(_w: World, _c: TestClient) -> dict[str, Any]:
@@ -143,6 +148,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/static"): Rule("public", 200),
     ("POST", "/api/auth/token"): Rule("public", 401, bad_login(as_json=True)),
     ("GET", "/api/me"): Rule("staff", 200),
+    ("POST", "/api/auth/logout"): Rule("staff", 204),
+    ("POST", "/api/auth/logout-all"): Rule("staff", 200),
+    ("POST", "/api/me/password"): Rule("staff", 204, new_password),
+    ("PATCH", "/api/staff/{staff_id}"): Rule("admin", 200, json_body({"active": True})),
     ("POST", "/api/staff"): Rule("admin", 201, unique_staff),
     ("GET", "/api/staff"): Rule("admin", 200),
     ("GET", "/api/org/reminder-channels"): Rule("admin", 200),
@@ -188,6 +197,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/login"): Rule("public", 200),
     ("POST", "/admin/login"): Rule("public", 401, bad_login(as_json=False)),
     ("POST", "/admin/logout"): Rule("staff", 303, page_post()),
+    ("POST", "/admin/logout-all"): Rule("staff", 303, page_post()),
     ("GET", "/admin"): Rule("staff", 200),
     ("GET", "/admin/posts/new"): Rule("staff", 200),
     ("POST", "/admin/posts"): Rule("editor", 303, new_post_form),
@@ -246,6 +256,7 @@ def world(runtime: Runtime, client: TestClient, make_org: Any, share: Any, viewe
     phone = viewer()
     view_token, _ = phone.open(shared.path)
     viewers = client.get("/api/viewers", headers=shared.org.manager).json()
+    staff = client.get("/api/staff", headers=shared.org.admin).json()
     return World(
         org=shared.org,
         other=make_org(),
@@ -255,6 +266,7 @@ def world(runtime: Runtime, client: TestClient, make_org: Any, share: Any, viewe
         share_token=shared.path.removeprefix("/s/"),
         viewer_id=viewers[0]["id"],
         view_token=view_token or "",
+        staff_id=next(member["id"] for member in staff if member["role"] == "editor"),
     )
 
 
@@ -268,6 +280,7 @@ def call(
         post_id=world.post_id,
         rep_id=world.rep_id,
         viewer_id=world.viewer_id,
+        staff_id=world.staff_id,
         position=0,
         action="deactivate",
         table="reps",

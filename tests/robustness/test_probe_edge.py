@@ -30,6 +30,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from service.app import BODY_RULES
+from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.models import Role
 from service.orgs import service as orgs_service
@@ -86,7 +87,7 @@ def staff_headers(runtime: Runtime) -> dict[Role, dict[str, str]]:
             staff = orgs_service.create_staff(
                 session, org_id=org.id, email=f"{role}@probe.test", password=PASSWORD, role=role
             )
-            token = runtime.signer.staff_token(org_id=org.id, staff_id=staff.id)
+            token = auth_service.start(session, runtime.signer, staff)
             headers[role] = {"Authorization": f"Bearer {token}"}
     return headers
 

@@ -40,6 +40,7 @@ from sqlalchemy import func, select, update
 from scheduler import tasks
 from scheduler.runtime import use_runtime
 from service import jobs
+from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.models import Organisation, Plan, PlanItem, Post, Reminder, Rep, RepAlert, Role
 from service.models.tracking import PageView, Viewer
@@ -573,7 +574,7 @@ def staff_org(stack: Stack, slug: str) -> Org:
             staff = orgs_service.create_staff(
                 session, org_id=org.id, email=f"{role}@{slug}.test", password="x" * 12, role=role
             )
-            token = stack.runtime.signer.staff_token(org_id=org.id, staff_id=staff.id)
+            token = auth_service.start(session, stack.runtime.signer, staff)
             headers[role] = {"Authorization": f"Bearer {token}"}
         return Org(
             org.id, slug, headers[Role.ADMIN], headers[Role.EDITOR], headers[Role.MANAGER], ""

@@ -279,11 +279,11 @@ class TestSecrets:
         )
         rep_link, share = security.RepLink(1, 2, "nonce"), ShareLink(1, 3, 2)
         issued = old_signer.rep_token(rep_link), old_tracking.share_token(share)
-        staff = old_signer.staff_token(org_id=1, staff_id=4)
+        staff = old_signer.staff_token(org_id=1, staff_id=4, session_id="abc")
         # During the rotation: what was issued still works; new tokens use the new key.
         assert signer.read_rep_token(issued[0]) == rep_link
         assert tracking.read_share_token(issued[1]) == share
-        assert signer.read_staff_token(staff) == (1, 4)
+        assert signer.read_staff_token(staff) == security.StaffClaim(1, 4, "abc")
         assert signer.check_csrf("s", old_signer.csrf_token("s"))
         fresh = signer.rep_token(rep_link)
         assert new_signer.read_rep_token(fresh) == rep_link
@@ -476,17 +476,32 @@ class TestLoginThrottle:
         assert login_cookie(fresh, victim.admin_email).status_code == 303
 
     def test_the_lock_lifts_when_the_window_passes(self) -> None:
+        # Changed with issue 15 (finding 5): failures lock the (address, account) pair with a
+        # growing delay, not the account everywhere, so 10.0.0.2 is no longer locked out.
         now = [1000.0]
-        throttle = security.LoginThrottle(per_email=3, per_address=5, clock=lambda: now[0])
+        throttle = security.LoginThrottle(
+            free_failures=3, first_delay=30, per_address=5, clock=lambda: now[0]
+        )
         for _ in range(3):
             throttle.failed(email="A@x.test", address="10.0.0.1")
-        assert throttle.retry_after(email="a@x.test ", address="10.0.0.2") == 900
+        assert throttle.retry_after(email="a@x.test ", address="10.0.0.1") == 30
+        assert throttle.retry_after(email="a@x.test", address="10.0.0.2") == 0
         assert throttle.retry_after(email="b@x.test", address="10.0.0.1") == 0
-        for _ in range(2):
-            throttle.failed(email="c@x.test", address="10.0.0.1")
+        throttle.failed(email="a@x.test", address="10.0.0.1")
+        assert throttle.retry_after(email="a@x.test", address="10.0.0.1") == 60  # doubled
+        throttle.failed(email="c@x.test", address="10.0.0.1")
         assert throttle.retry_after(email="d@x.test", address="10.0.0.1") == 900  # 5 per address
         now[0] += 900.5
         assert throttle.retry_after(email="a@x.test", address="10.0.0.1") == 0
+
+    def test_guesses_spread_over_many_addresses_slow_the_guessers_not_the_owner(self) -> None:
+        now = [1000.0]
+        throttle = security.LoginThrottle(per_account=4, clock=lambda: now[0])
+        throttle.succeeded(email="boss@x.test", address="10.0.0.9")  # the owner's office
+        for n in range(4):
+            throttle.failed(email="boss@x.test", address=f"192.0.2.{n}")
+        assert throttle.retry_after(email="boss@x.test", address="192.0.2.50") == 900
+        assert throttle.retry_after(email="boss@x.test", address="10.0.0.9") == 0
 
     def test_with_redis_the_limits_hold_across_api_processes(
         self, runtime: Runtime, org: Org
@@ -512,7 +527,7 @@ class TestLoginThrottle:
 
     def test_without_redis_it_still_throttles_in_the_process(self) -> None:
         unreachable = f"redis://127.0.0.1:{free_port()}/0"
-        throttle = security.SharedLoginThrottle.from_url(unreachable, prefix="x:", per_email=2)
+        throttle = security.SharedLoginThrottle.from_url(unreachable, prefix="x:", free_failures=2)
         for _ in range(2):
             throttle.failed(email="a@x.test", address="10.0.0.1")
         assert 0 < throttle.retry_after(email="a@x.test", address="10.0.0.1") <= 900

@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from service.app import create_app
+from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.models import Copy, ImageCopy, Role
 from service.orgs import service as orgs_service
@@ -202,7 +203,7 @@ def stack_on(
         editor = orgs_service.create_staff(
             session, org_id=org.id, email=f"e@{org.slug}.test", password="x" * 12, role=Role.EDITOR
         )
-        token = runtime.signer.staff_token(org_id=org.id, staff_id=editor.id)
+        token = auth_service.start(session, runtime.signer, editor)
         org_id = org.id
     logs = data_dir / "logs"
     logs.mkdir(parents=True)

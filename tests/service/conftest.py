@@ -26,6 +26,7 @@ from sqlalchemy import create_engine, text
 
 from service import security
 from service.app import create_app
+from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.models import Role
 from service.orgs import service as orgs_service
@@ -92,6 +93,10 @@ def migrated_runtime(database_url: str, data_dir: Path, **settings: Any) -> Iter
         "database_url": database_url,
         "secret_key": "test-secret-key",
         "base_url": "http://testserver",
+        # Every test phone is "testclient": one address. The limits have their own test
+        # (tests/robustness/test_probe_auth.py) with an app of its own.
+        "tracking_open_burst": 1_000_000,
+        "tracking_open_hard_burst": 1_000_000,
     }
     built = Runtime.build(Settings(**(defaults | settings)))
     built.migrate()
@@ -154,7 +159,7 @@ def make_org(runtime: Runtime) -> Any:
                     password=PASSWORD,
                     role=role,
                 )
-                token = runtime.signer.staff_token(org_id=org.id, staff_id=staff.id)
+                token = auth_service.start(session, runtime.signer, staff)
                 headers[role.value] = {"Authorization": f"Bearer {token}"}
         return Org(
             id=org.id,

@@ -37,7 +37,8 @@ class TestTokenIssue:
             "/api/auth/token", json={"email": org.admin_email, "password": password}
         )
         assert response.status_code in {401, 422}
-        assert set(response.json()) == {"error", "detail"}
+        # Issue 15 added the Chinese `message` every API error now carries.
+        assert set(response.json()) == {"error", "detail", "message"}
 
     def test_unknown_email_is_refused_like_a_wrong_password(self, client: TestClient) -> None:
         response = client.post(
