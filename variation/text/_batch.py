@@ -21,7 +21,7 @@ from variation.text._vary import vary_text
 # Draws without a more distinct candidate after which a rep stops trying: a post whose
 # bodies cannot be told apart (no alternatives, few words to vary) would otherwise spend
 # every attempt on every rep for nothing.
-_PATIENCE = 8
+_PATIENCE = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ def _draw(
 ) -> TextVariant:
     """Rep `key`'s copy, added to `index`: the first draw that clears it, else the most
     distinct one."""
-    best: tuple[tuple[bool, bool, int, float, float, int], TextVariant, BodyPrint] | None = None
+    best: tuple[tuple[bool, bool, float, int, float, int], TextVariant, BodyPrint] | None = None
     since_better = 0
     attempt = 0
     for attempt in range(1, request.options.max_attempts + 1):
@@ -97,7 +97,7 @@ def _draw(
         body = body_print(variant.body, index.rule.keys)
         near, whole = index.nearest(variant.text, body)
         clears = index.verdict(near, whole, request.options)
-        score = (clears, *near.score(), min(whole.char_distance, whole.word_distance))
+        score = (clears, *near.score(index.rule), min(whole.char_distance, whole.word_distance))
         since_better += 1
         if best is None or score > best[0]:
             best, since_better = (score, variant, body), 0

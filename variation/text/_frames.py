@@ -34,6 +34,7 @@ _DOMAIN_EVIDENCE = 2
 # A sentence-final particle: what `Voice.particles` limits, in frame lines as in the body.
 PARTICLE = re.compile(r"[哦呢啦呀哈喔哟咯嘛吧噢喽啰囉](?=[，。！？～!?~、,\s]|$)")
 _SALES_SPANS = frozenset({"price", "discount"})
+_CALM_DOMAINS = frozenset({"insurance"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,7 @@ class FrameTables:
 
     openers: tuple[tuple[str, ...], ...]
     closers: tuple[tuple[str, ...], ...]
+    calm: bool = False  # a domain (insurance) whose full stops must not turn into ～ or ！
 
 
 def _allowed(
@@ -127,6 +129,7 @@ def frame_tables(base: str, terms: frozenset[str], domain: str | None) -> FrameT
     return FrameTables(
         _allowed(lex.openers, OPENER_SLOTS, domain, keys, tuple(unfit)),
         _allowed(lex.closers, CLOSER_SLOTS, domain, keys, tuple(unfit)),
+        calm=domain in _CALM_DOMAINS,
     )
 
 

@@ -37,6 +37,7 @@ PUNCT_ALTERNATIVES: dict[str, tuple[str, ...]] = {
     "…": ("…", "……", "～"),
     "……": ("……", "…", "～"),
 }
+CALM_MARKS = frozenset({"。", "."})
 BULLETS = frozenset("•·-*▪◆●○■□★☆✔✓")
 Pieces = list[Piece]
 
@@ -117,10 +118,11 @@ def _sentence_ends(pieces: Pieces) -> list[int]:
     ]
 
 
-def vary_punctuation(draft: Draft, rng: random.Random, rate: float) -> None:
+def vary_punctuation(draft: Draft, rng: random.Random, rate: float, *, calm: bool = False) -> None:
+    """Swap sentence-final marks for ones of the same tone; `calm` keeps full stops."""
     for i in _sentence_ends(draft.pieces):
         piece = draft.pieces[i]
-        options = PUNCT_ALTERNATIVES.get(piece.text)
+        options = None if calm and piece.text in CALM_MARKS else PUNCT_ALTERNATIVES.get(piece.text)
         if not options or _touches_glue(draft.pieces, i + 1) or rng.random() >= rate:
             continue
         choice = rng.choice([o for o in options if o != piece.text])
@@ -151,13 +153,25 @@ def _accepts_particle(piece: Piece, rules: Particles) -> bool:
 
 
 def add_particles(
-    draft: Draft, lex: Lexicon, rng: random.Random, rate: float, budget: int | None = None
+    draft: Draft,
+    lex: Lexicon,
+    rng: random.Random,
+    rate: float,
+    budget: int | None = None,
+    *,
+    keep_first: bool = False,
 ) -> None:
     """Swap a sentence-final particle for another, or add one where a statement allows it,
     at most `budget` times (None: wherever the rate says). A limited budget goes to
-    sentences in a random order, so it does not always land on the last one."""
+    sentences in a random order, so it does not always land on the last one. With
+    `keep_first` the first line (the brand's headline) gets none."""
     rules = lex.particles
-    ends = list(reversed(_sentence_ends(draft.pieces)))
+    first_break = next(
+        (i for i, p in enumerate(draft.pieces) if p.kind == "newline"), len(draft.pieces)
+    )
+    ends = [
+        end for end in reversed(_sentence_ends(draft.pieces)) if not keep_first or end > first_break
+    ]
     if budget is not None:
         rng.shuffle(ends)
     for n, end in enumerate(ends):
@@ -305,10 +319,12 @@ def transform(
     )
     substitute_synonyms(draft, lex, rng, options.synonym_rate)
     swap_emoji(draft, lex, rng, options.emoji_rate)
-    add_particles(draft, lex, rng, options.particle_rate, None if budget is None else budget - used)
-    vary_punctuation(draft, rng, options.punctuation_rate)
+    keep_first = voice.frame_lines != "free"
+    left = None if budget is None else budget - used
+    add_particles(draft, lex, rng, options.particle_rate, left, keep_first=keep_first)
+    vary_punctuation(draft, rng, options.punctuation_rate, calm=frames.calm)
     if options.reorder:
-        reorder(draft, rng, keep_first=voice.frame_lines != "free")
+        reorder(draft, rng, keep_first=keep_first)
     keep_width(draft, width)
     if signature:
         sign(draft, signature)

@@ -8,12 +8,20 @@ import random
 import re
 from collections.abc import Sequence
 
+from rapidfuzz.distance import Indel
+
 from variation.text._draft import Draft
 from variation.text._frames import frame_tables
 from variation.text._gates import failed_gates
 from variation.text._lexicon import load_lexicon
 from variation.text._pieces import Piece, analyse
-from variation.text._spintax import Template, parse_spintax, render_spintax, render_spintax_index
+from variation.text._spintax import (
+    Template,
+    count_variants,
+    parse_spintax,
+    render_spintax,
+    render_spintax_index,
+)
 from variation.text._transforms import sign, split_lines, transform
 from variation.text._types import (
     DEFAULT_OPTIONS,
@@ -36,6 +44,37 @@ _PHRASE_BREAK = re.compile(r"[，～！。、\s]+")
 @functools.lru_cache(maxsize=256)
 def _template(text: str) -> Template:
     return parse_spintax(text)
+
+
+@functools.lru_cache(maxsize=256)
+def _stride(count: int) -> int:
+    """A step coprime with `count` near its golden section: slot n takes combination
+    n·stride mod count, so every combination still comes once per `count` slots, each
+    choice's options still take turns, and neighbouring reps differ in many sentences
+    rather than only in the first."""
+    stride = max(1, round(count * 0.6180339887))
+    while math.gcd(stride, count) != 1:
+        stride += 1
+    return stride
+
+
+@functools.lru_cache(maxsize=256)
+def _first_rendering(text: str) -> str | None:
+    """The master as the editor wrote it (every first option), when it holds choices."""
+    template = _template(text)
+    return render_spintax_index(template, 0)[0] if count_variants(template) > 1 else None
+
+
+def _similar_to(written: str | None, copy: str, options: TextOptions) -> bool:
+    """A copy given other alternatives must still read like the master as written."""
+    if written is None:
+        return True
+    return Indel.normalized_similarity(written, copy) >= options.min_similarity
+
+
+def scattered(slot: int, count: int) -> int:
+    """The combination index rep `slot` of a batch gets (see _stride)."""
+    return slot * _stride(count) % count
 
 
 def _assemble(pieces: Sequence[Piece], span_count: int) -> tuple[str, tuple[Span, ...]]:
@@ -80,12 +119,13 @@ def vary_text(
     lines and signature. Raises SpintaxError for malformed alternatives.
     """
     template, lex, terms = _template(text), load_lexicon(), frozenset(protected)
+    written = _first_rendering(text)
     for draw in range(_DRAWS):
         rng = random.Random(f"{seed}|{draw}")
         if slot is None:
             base, picks = render_spintax(template, rng)
         else:
-            base, picks = render_spintax_index(template, slot)
+            base, picks = render_spintax_index(template, scattered(slot, count_variants(template)))
         master = analyse(base, terms)
         draft = Draft(list(master.pieces), [], master.script)
         if picks:
@@ -111,7 +151,7 @@ def vary_text(
             for part in _PHRASE_BREAK.split(e.after)
             if part
         ]
-        if not failed_gates(
+        if _similar_to(written, copy, options) and not failed_gates(
             master,
             copy,
             spans=spans,

@@ -26,6 +26,8 @@ from variation.text._spintax import count_variants, parse_spintax, render_spinta
 # More renderings than this in one sentence is a mistake, not a set of alternatives.
 MAX_OPTIONS = 64
 _END_RUN = re.compile(r"[。！？!?…]+[”’」』）)】》\"']*")
+# A group whose (last) option ends a sentence ends the sentence: `{A！|B！}{C|D}` is two.
+_END_TAIL = re.compile(r"[。！？!?…][”’」』）)】》\"']*$")
 _SPACE_RUN = re.compile(r"[ \t\u3000]*(?:\n[ \t\u3000]*)*")
 _ESCAPE = re.compile(r"([{}|\\])")
 
@@ -102,6 +104,9 @@ def _units(text: str, protected: Sequence[str], *, spintax: bool) -> list[tuple[
         if spintax and char in "{}":
             depth += 1 if char == "{" else -1
             at += 1
+            if depth == 0 and char == "}" and _END_TAIL.search(text, 0, at - 1):
+                units.append((text[start:at], _space_after(text, at)))
+                start = at = at + len(units[-1][1])
             continue
         end = _boundary(text, at, inside) if depth == 0 else None
         if end is None:
@@ -117,6 +122,11 @@ def _units(text: str, protected: Sequence[str], *, spintax: bool) -> list[tuple[
     if start < len(text):
         units.append((text[start:], ""))
     return [(unit, end) for unit, end in units if unit] or [(text, "")]
+
+
+def _space_after(text: str, at: int) -> str:
+    space = _SPACE_RUN.match(text, at)
+    return space.group() if space else ""
 
 
 def _boundary(text: str, at: int, inside: set[int]) -> int | None:
