@@ -39,6 +39,7 @@ _DRAWS = 8
 _UNCHECKED_EDITS = frozenset({"reorder", "emoji", "signature", "choice"})
 # Added text is checked phrase by phrase: the phrases recur across reps, so checks are cached.
 _PHRASE_BREAK = re.compile(r"[，～！。、\s]+")
+_SPINTAX_MARK = re.compile(r"(?<!\\)[{}|]")
 
 
 @functools.lru_cache(maxsize=256)
@@ -56,6 +57,14 @@ def _stride(count: int) -> int:
     while math.gcd(stride, count) != 1:
         stride += 1
     return stride
+
+
+@functools.lru_cache(maxsize=256)
+def _every_option(text: str) -> str:
+    """The master with every option of every choice written out, one per line: what frame
+    lines must not echo and what the post's domain is read from, the same for every rep
+    whatever alternatives it is given (and computed once, not per combination)."""
+    return "\n".join(_SPINTAX_MARK.split(text))
 
 
 @functools.lru_cache(maxsize=256)
@@ -120,6 +129,7 @@ def vary_text(
     """
     template, lex, terms = _template(text), load_lexicon(), frozenset(protected)
     written = _first_rendering(text)
+    frames = frame_tables(_every_option(text), terms, options.domain)
     for draw in range(_DRAWS):
         rng = random.Random(f"{seed}|{draw}")
         if slot is None:
@@ -131,7 +141,6 @@ def vary_text(
         if picks:
             draft.edits.append(Edit("choice", "", ",".join(map(str, picks))))
         max_length = math.floor(len(base) * options.max_length_ratio)
-        frames = frame_tables(base, terms, options.domain)
         transform(
             draft,
             lex,
