@@ -3,6 +3,8 @@ lines follow the voice, frame lines fit the post, compounds and fixed phrases st
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rapidfuzz.distance import Indel
 
@@ -127,6 +129,7 @@ class TestFrameFit:
         master, _ = sample_post("05-insurance-critical-illness.txt")
         for text in copies("05-insurance-critical-illness.txt", Voice("free", "normal")):
             assert text.count("。") == master.count("。"), text
+            assert not re.search(r"[哦呢啦呀吧咯]。", text), text
 
     def test_a_promotion_never_gets_a_relationship_line(self) -> None:
         for text in copies("07-retail-autumn-sale.txt", Voice("free"), range(150)):

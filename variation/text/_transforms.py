@@ -160,17 +160,22 @@ def add_particles(
     budget: int | None = None,
     *,
     keep_first: bool = False,
+    calm: bool = False,
 ) -> None:
     """Swap a sentence-final particle for another, or add one where a statement allows it,
     at most `budget` times (None: wherever the rate says). A limited budget goes to
     sentences in a random order, so it does not always land on the last one. With
-    `keep_first` the first line (the brand's headline) gets none."""
+    `keep_first` the first line (the brand's headline) gets none; with `calm` (insurance)
+    no statement ending in a full stop does."""
     rules = lex.particles
     first_break = next(
         (i for i, p in enumerate(draft.pieces) if p.kind == "newline"), len(draft.pieces)
     )
     ends = [
-        end for end in reversed(_sentence_ends(draft.pieces)) if not keep_first or end > first_break
+        end
+        for end in reversed(_sentence_ends(draft.pieces))
+        if (not keep_first or end > first_break)
+        and not (calm and draft.pieces[end].text in CALM_MARKS)
     ]
     if budget is not None:
         rng.shuffle(ends)
@@ -321,7 +326,9 @@ def transform(
     swap_emoji(draft, lex, rng, options.emoji_rate)
     keep_first = voice.frame_lines != "free"
     left = None if budget is None else budget - used
-    add_particles(draft, lex, rng, options.particle_rate, left, keep_first=keep_first)
+    add_particles(
+        draft, lex, rng, options.particle_rate, left, keep_first=keep_first, calm=frames.calm
+    )
     vary_punctuation(draft, rng, options.punctuation_rate, calm=frames.calm)
     if options.reorder:
         reorder(draft, rng, keep_first=keep_first)
