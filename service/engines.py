@@ -28,10 +28,11 @@ from variation.image import (
     issue_image_copies,
 )
 from variation.text import (
-    FingerprintIndex,
+    IssuedText,
     TextOptions,
+    Voice,
     base_tokenizer,
-    fingerprint,
+    batch_clears,
     fold_risk,
     issue_text_copies,
 )
@@ -98,13 +99,26 @@ def fold_risk_of(text: str) -> dict[str, Any]:
 
 
 def text_copy(
-    master: str, rep_key: str, *, seed_prefix: str, protected: Sequence[str], issued: Sequence[str]
+    master: str,
+    rep_key: str,
+    *,
+    seed_prefix: str,
+    protected: Sequence[str],
+    issued: Sequence[str | IssuedText],
+    voice: Voice | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """One rep's text, clearing every copy already issued for the post."""
+    """One rep's text, clearing every copy already issued for the post (pass issued copies
+    as IssuedText(text, body) when their body is stored, so the rule judges bodies)."""
     if not master.strip():
         return master, {}
     variant = issue_text_copies(
-        master, [rep_key], seed_prefix=seed_prefix, protected=protected, issued=issued
+        master,
+        [rep_key],
+        seed_prefix=seed_prefix,
+        protected=protected,
+        issued=issued,
+        options=TEXT_OPTIONS,
+        voice=voice or Voice(),
     )[0]
     return variant.text, {
         "seed": variant.seed,
@@ -112,20 +126,20 @@ def text_copy(
         "clears_batch": variant.clears_batch,
         "edits": [e.kind for e in variant.edits],
         "lexicon_version": variant.lexicon_version,
+        "body": variant.body,
+        "voice": {"frame_lines": variant.voice.frame_lines, "particles": variant.voice.particles},
     }
 
 
-def text_clears(text: str, others: Sequence[str]) -> bool:
-    """Whether `text` keeps the batch's SimHash and Jaccard distance from all `others`."""
-    index = FingerprintIndex()
-    for other in others:
-        index.add(fingerprint(other))
-    near = index.nearest(fingerprint(text))
-    return (
-        near.char_distance >= TEXT_OPTIONS.min_simhash_distance
-        and near.word_distance >= TEXT_OPTIONS.min_simhash_distance
-        and near.jaccard < TEXT_OPTIONS.max_jaccard
-    )
+def text_clears(
+    text: str,
+    others: Sequence[str | IssuedText],
+    *,
+    body: str | None = None,
+    master: str | None = None,
+) -> bool:
+    """The batch rule (variation.text.batch_clears) for `text` against `others`."""
+    return batch_clears(IssuedText(text, body), others, master=master, options=TEXT_OPTIONS)
 
 
 def image_clears(params: dict[str, Any], others: Sequence[dict[str, Any]]) -> bool:

@@ -4,30 +4,48 @@ from __future__ import annotations
 
 import pytest
 
-from bench.dupcheck import measure
+from bench.dupcheck import measure, measure_bodies
 from variation.text import FingerprintIndex, TextOptions, fingerprint, issue_text_copies
 
-from .samples import SAMPLE_POSTS, sample_post
+from .samples import POSTS, SAMPLE_POSTS, sample_post
 
 REPS = [f"rep-{n:04d}" for n in range(1, 201)]
+
+
+ALTERNATIVES = sorted(p.name for p in (POSTS.parent / "alternatives").glob("*.txt"))
 
 
 def batch(name: str, reps: list[str] = REPS, **kwargs: object) -> list[str]:
     master, terms = sample_post(name)
     copies = issue_text_copies(master, reps, seed_prefix=f"post:{name}", protected=terms, **kwargs)  # type: ignore[arg-type]
-    assert all(c.clears_batch for c in copies)
     return [c.text for c in copies]
 
 
 class TestBatchDiversity:
-    @pytest.mark.parametrize("name", sorted(SAMPLE_POSTS))
-    def test_every_pair_clears_the_detectors(self, name: str) -> None:
-        master, _ = sample_post(name)
-        report = measure(master, batch(name))
-        assert report.min_char_distance >= 4
-        assert report.min_word_distance >= 4
-        assert report.max_jaccard < 0.8
-        assert report.min_similarity_to_master >= 0.6
+    # Issue 17 changed this: the default voice adds one closer and no opener, and the rule
+    # judges bodies, so a post without sentence alternatives can no longer separate 200
+    # reps; the guarantee is now stated for posts with alternatives, on their bodies.
+    @pytest.mark.parametrize("name", ALTERNATIVES)
+    def test_every_pair_of_bodies_clears_the_detectors(self, name: str) -> None:
+        master, terms = sample_post(name)
+        text = (POSTS.parent / "alternatives" / name).read_text(encoding="utf-8").strip("\n")
+        copies = issue_text_copies(text, REPS, seed_prefix=f"post:{name}", protected=terms)
+        texts = [c.text for c in copies]
+        bodies = measure_bodies(master, texts, [c.body for c in copies])
+        assert bodies.max_jaccard5 < 0.8
+        assert bodies.identical_bodies == 0 and bodies.bodies_equal_master == 0
+        assert bodies.min_similarity_to_master >= 0.6
+        whole = measure(master, texts)
+        assert whole.min_char_distance >= 4 and whole.max_jaccard < 0.8
+
+    @pytest.mark.parametrize("name", sorted(set(SAMPLE_POSTS) - set(ALTERNATIVES)))
+    def test_without_alternatives_repeats_are_reported(self, name: str) -> None:
+        master, terms = sample_post(name)
+        copies = issue_text_copies(master, REPS[:80], seed_prefix=f"post:{name}", protected=terms)
+        seen = {master}
+        for copy in copies:
+            assert not copy.clears_batch or copy.body not in seen
+            seen.add(copy.body)
 
     def test_reps_added_later_clear_the_issued_copies(self) -> None:
         name = sorted(SAMPLE_POSTS)[0]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from variation.text import vary_text
+from variation.text import Voice, vary_text
 from variation.text._lexicon import CLOSER_SLOTS, OPENER_SLOTS, load_lexicon, load_lexicon_from
 
 DATA = Path(str(resources.files("variation.text") / "data"))
@@ -24,8 +24,10 @@ BEAUTY = "换季皮肤干到起皮的姐妹瞧过来👇\n✅ 质地轻薄，好
 
 
 def frame_lines(master: str, seed: int) -> tuple[str, str]:
-    """(opener, closer) the copy added, each empty when it added none."""
-    edits = vary_text(master, seed=seed, protected=("澜蔻", "水光精华")).edits
+    """(opener, closer) the copy added, each empty when it added none; with both lines
+    allowed (the default voice adds no opener)."""
+    voice = Voice(frame_lines="free", particles="normal")
+    edits = vary_text(master, seed=seed, protected=("澜蔻", "水光精华"), voice=voice).edits
     added = {e.kind: e.after for e in edits if e.kind in {"opener", "closer"}}
     return added.get("opener", ""), added.get("closer", "")
 

@@ -6,13 +6,15 @@ copy can only differ from the master where a piece says it may.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
+from variation.text._lexicon import load_lexicon
 from variation.text._protect import find_protected
-from variation.text._script import Script, detect_script, to_simplified
+from variation.text._script import Script, to_simplified, to_traditional
 from variation.text._tokenizer import cut
 from variation.text._types import Span
 
@@ -27,6 +29,11 @@ EMOJI = re.compile(
     rf"[\U0001F1E6-\U0001F1FF]{{2}}|[0-9#*]\uFE0F?\u20E3|{_PIC}{_MOD}(?:\u200D{_PIC}{_MOD})*"
 )
 _SPLIT = re.compile(rf"(\n|[ \t\u3000]+|{EMOJI.pattern})")
+# Punctuation that exists in both widths; a copy keeps the master's width (see `width`).
+FULL_WIDTH = "，。！？：；～（）"
+HALF_WIDTH = ",.!?:;~()"
+TO_HALF = str.maketrans(FULL_WIDTH, HALF_WIDTH)
+TO_FULL = str.maketrans(HALF_WIDTH, FULL_WIDTH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +55,7 @@ class Analysis:
     spans: tuple[Span, ...]
     pieces: tuple[Piece, ...]
     terms: frozenset[str]
+    width: str  # "full" or "half" when the master's own punctuation uses one width, else "mixed"
 
 
 def is_punct(token: str) -> bool:
@@ -74,9 +82,12 @@ def _gap_pieces(view: str, orig: str, terms: frozenset[str]) -> list[Piece]:
 
 
 def word_pieces(view: str, orig: str, terms: frozenset[str]) -> list[Piece]:
+    """Words of a stretch without spans; a fixed phrase (data/fixed.txt) is kind "fixed",
+    which no transform rewords or writes into."""
+    fixed = load_lexicon().fixed
     pieces, at = [], 0
     for word in cut(view, terms):
-        kind = "punct" if is_punct(word) else "word"
+        kind = "punct" if is_punct(word) else "fixed" if word in fixed else "word"
         pieces.append(Piece(word, orig[at : at + len(word)], kind))
         at += len(word)
     return pieces
@@ -84,17 +95,68 @@ def word_pieces(view: str, orig: str, terms: frozenset[str]) -> list[Piece]:
 
 @functools.lru_cache(maxsize=256)
 def analyse(base: str, terms: frozenset[str]) -> Analysis:
-    """Pieces of `base` (spintax already resolved); cached because every rep shares them."""
-    spans = find_protected(base, tuple(sorted(terms)))
-    script = detect_script(base)
-    view = to_simplified(base) if script == "traditional" else base
-    if len(view) != len(base):  # conversion changed lengths: no alignment, work as written
-        view = base
+    """Pieces of `base` (spintax already resolved); cached because every rep shares them.
+
+    Built line by line, each line cached: no protected pattern, emoji or word crosses a
+    line break, so this equals analysing the whole text, and a master with sentence
+    alternatives (a new `base` per rep) only pays for the lines it has not seen.
+    """
+    lines = base.split("\n")
+    script = _script(lines)
+    spans: list[Span] = []
+    pieces: list[Piece] = []
+    at = 0
+    for n, line in enumerate(lines):
+        if n:
+            pieces.append(Piece("\n", "\n", "newline"))
+        line_spans, line_pieces = _line(line, terms, script)
+        first = len(spans)
+        spans += [Span(s.start + at, s.end + at, s.kind, s.text) for s in line_spans]
+        pieces += [
+            dataclasses.replace(p, span_index=p.span_index + first) if p.span_index >= 0 else p
+            for p in line_pieces
+        ]
+        at += len(line) + 1
+    return Analysis(base, script, tuple(spans), tuple(pieces), terms, _width(pieces))
+
+
+def _script(lines: list[str]) -> Script:
+    """detect_script of the whole text, from cached per-line counts."""
+    to_simp = to_trad = 0
+    for line in lines:
+        simp, trad = _script_changes(line)
+        to_simp, to_trad = to_simp + simp, to_trad + trad
+    return "traditional" if to_simp > to_trad else "simplified"
+
+
+@functools.lru_cache(maxsize=8192)
+def _script_changes(line: str) -> tuple[int, int]:
+    return (
+        sum(a != b for a, b in zip(line, to_simplified(line), strict=False)),
+        sum(a != b for a, b in zip(line, to_traditional(line), strict=False)),
+    )
+
+
+@functools.lru_cache(maxsize=8192)
+def _line(
+    line: str, terms: frozenset[str], script: Script
+) -> tuple[tuple[Span, ...], tuple[Piece, ...]]:
+    spans = find_protected(line, tuple(sorted(terms)))
+    view = to_simplified(line) if script == "traditional" else line
+    if len(view) != len(line):  # conversion changed lengths: no alignment, work as written
+        view = line
     pieces: list[Piece] = []
     at = 0
     for index, span in enumerate(spans):
-        pieces += _gap_pieces(view[at : span.start], base[at : span.start], terms)
+        pieces += _gap_pieces(view[at : span.start], line[at : span.start], terms)
         pieces.append(Piece(span.text, span.text, "protected", span.kind, index))
         at = span.end
-    pieces += _gap_pieces(view[at:], base[at:], terms)
-    return Analysis(base, script, spans, tuple(pieces), terms)
+    pieces += _gap_pieces(view[at:], line[at:], terms)
+    return spans, tuple(pieces)
+
+
+def _width(pieces: list[Piece]) -> str:
+    marks = "".join(p.text for p in pieces if p.kind == "punct")
+    full = any(ch in FULL_WIDTH for ch in marks)
+    half = any(ch in HALF_WIDTH for ch in marks)
+    return "mixed" if full and half else "half" if half else "full"
