@@ -9,6 +9,7 @@ from variation._errors import (
     ImageDecodeError,
     ImageInputError,
     ImageTooLarge,
+    PlaceholderError,
     SpintaxError,
     VariationError,
 )
@@ -19,6 +20,7 @@ __all__ = [
     "ImageDecodeError",
     "ImageInputError",
     "ImageTooLarge",
+    "PlaceholderError",
     "SpintaxError",
     "VariationError",
 ]

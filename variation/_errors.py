@@ -2,6 +2,7 @@
 
     VariationError (ValueError)
     ├── SpintaxError          the master's {a|b} choices are malformed (carries .position)
+    ├── PlaceholderError      a rewrite's ⟦n⟧ placeholders do not match its sentence
     ├── DiversityError        a batch could not be made diverse enough (text or image)
     └── ImageInputError       an image that cannot be varied safely
         ├── ImageDecodeError  not an image, truncated, or an unsupported format
@@ -25,6 +26,10 @@ class SpintaxError(VariationError):
     def __init__(self, message: str, *, position: int) -> None:
         super().__init__(f"{message} (at character {position + 1})")
         self.position = position
+
+
+class PlaceholderError(VariationError):
+    """A rewrite candidate whose placeholders do not match its masked sentence one to one."""
 
 
 class DiversityError(VariationError):
