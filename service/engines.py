@@ -33,7 +33,10 @@ from variation.text import (
     fingerprint,
     fold_risk,
     issue_text_copies,
+    vary_text,
 )
+from variation.text.gates import plain_rewrite_rejections, rewrite_rejections
+from variation.text.placeholders import Masked, mask_protected, restore_placeholders
 
 TEXT_OPTIONS = TextOptions()
 IMAGE_OPTIONS = ImageOptions()
@@ -93,14 +96,54 @@ def fold_risk_of(text: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class TextVoice:
+    """The brand voice as the service stores it (service/posts/voice.py)."""
+
+    frame_lines: str = "closer"
+    particles: str = "light"
+
+
+# SEAM (issue 17): until the engine takes its own Voice, the voice is approximated with the
+# options it has: no opener anywhere (so the first line stays the master's), at most one
+# closing line, and a particle rate low enough that most copies get none or one.
+_FRAME_RATES = {"off": (0.0, 0.0), "closer": (0.0, 1.0), "after_first": (0.0, 1.0)}
+_PARTICLE_RATES = {"none": 0.0, "light": 0.05, "normal": TEXT_OPTIONS.particle_rate}
+
+
+def voice_options(voice: TextVoice) -> TextOptions:
+    if voice.frame_lines not in _FRAME_RATES and voice.frame_lines != "free":
+        raise ValueError(f"unknown frame_lines {voice.frame_lines!r}")
+    opener, closer = _FRAME_RATES.get(voice.frame_lines, (1.0, 1.0))
+    return dataclasses.replace(
+        TEXT_OPTIONS,
+        opener_rate=opener,
+        closer_rate=closer,
+        frame_parts=TEXT_OPTIONS.frame_parts if voice.frame_lines == "free" else 1,
+        particle_rate=_PARTICLE_RATES[voice.particles],
+    )
+
+
 def text_copy(
-    master: str, rep_key: str, *, seed_prefix: str, protected: Sequence[str], issued: Sequence[str]
+    master: str,
+    rep_key: str,
+    *,
+    seed_prefix: str,
+    protected: Sequence[str],
+    issued: Sequence[str],
+    voice: TextVoice = TextVoice(),
 ) -> tuple[str, dict[str, Any]]:
-    """One rep's text, clearing every copy already issued for the post."""
+    """One rep's text, clearing every copy already issued for the post. `master` may hold
+    the editor's alternatives as spintax: rep n of the post gets combination n."""
     if not master.strip():
         return master, {}
     variant = issue_text_copies(
-        master, [rep_key], seed_prefix=seed_prefix, protected=protected, issued=issued
+        master,
+        [rep_key],
+        seed_prefix=seed_prefix,
+        protected=protected,
+        issued=issued,
+        options=voice_options(voice),
     )[0]
     return variant.text, {
         "seed": variant.seed,
@@ -109,6 +152,89 @@ def text_copy(
         "edits": [e.kind for e in variant.edits],
         "lexicon_version": variant.lexicon_version,
     }
+
+
+def simulated_texts(
+    master: str,
+    rep_keys: Sequence[str],
+    *,
+    seed_prefix: str,
+    protected: Sequence[str],
+    issued: Sequence[str],
+    voice: TextVoice,
+) -> list[str]:
+    """The texts `rep_keys` would get after `issued`, made now and stored nowhere."""
+    if not master.strip() or not rep_keys:
+        return []
+    copies = issue_text_copies(
+        master,
+        list(rep_keys),
+        seed_prefix=seed_prefix,
+        protected=protected,
+        issued=issued,
+        options=voice_options(voice),
+    )
+    return [copy.text for copy in copies]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    code: str
+    detail: str
+
+
+def mask(sentence: str, protected: Sequence[str]) -> Masked:
+    """`sentence` with prices, phones, links and protected terms as ⟦n⟧ placeholders."""
+    return mask_protected(sentence, protected=tuple(protected))
+
+
+def masked_text(masked: Masked) -> str:
+    return masked.text
+
+
+def candidate_rejections(masked: Masked, candidate: str) -> list[Rejection]:
+    """The engine's fidelity gate for a rewrite in placeholder form."""
+    return [Rejection(r.code, r.detail) for r in rewrite_rejections(masked, candidate)]
+
+
+def restore(masked: Masked, candidate: str) -> str:
+    return restore_placeholders(masked, candidate)
+
+
+def plain_rejections(sentence: str, candidate: str, protected: Sequence[str]) -> list[Rejection]:
+    """The same gate for a rewrite written out in full (an editor's or the local engine's)."""
+    return [
+        Rejection(r.code, r.detail)
+        for r in plain_rewrite_rejections(sentence, candidate, protected=tuple(protected))
+    ]
+
+
+# Word-level rewrites only: no added lines, emoji, particles or reordering in a suggestion.
+_SUGGESTION_OPTIONS = dataclasses.replace(
+    TEXT_OPTIONS,
+    synonym_rate=0.9,
+    punctuation_rate=0.0,
+    particle_rate=0.0,
+    emoji_rate=0.0,
+    reorder=False,
+    opener_rate=0.0,
+    closer_rate=0.0,
+)
+
+
+def local_rewrites(sentence: str, *, protected: Sequence[str], count: int) -> list[str]:
+    """Up to `count` different rewrites of `sentence` by the local engine (synonyms), each
+    passing the rewrite gate; deterministic, so the same sentence gets the same list."""
+    found: list[str] = []
+    for draw in range(count * 6):
+        text = vary_text(
+            sentence, seed=f"suggest:{draw}", protected=protected, options=_SUGGESTION_OPTIONS
+        ).text
+        if text not in found and not plain_rejections(sentence, text, protected):
+            found.append(text)
+            if len(found) == count:
+                break
+    return found
 
 
 def text_clears(text: str, others: Sequence[str]) -> bool:
