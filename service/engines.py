@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from service import _detector
+from service._detector import DetectorFigures
 from variation.image import (
     DecodedImage,
     ImageHashes,
@@ -151,10 +153,26 @@ def text_copy(
         "clears_batch": variant.clears_batch,
         "edits": [e.kind for e in variant.edits],
         "lexicon_version": variant.lexicon_version,
+        "body": body_of(variant.text, [(e.kind, e.after) for e in variant.edits]),
     }
 
 
-def simulated_texts(
+@dataclass(frozen=True)
+class SimulatedCopy:
+    text: str
+    body: str  # the text without added frame lines and signature
+
+
+_FRAME_EDITS = frozenset({"opener", "closer", "signature"})
+
+
+def body_of(text: str, edits: Sequence[tuple[str, str]]) -> str:
+    """`text` without the lines its frame and signature edits added."""
+    added = {after.strip() for kind, after in edits if kind in _FRAME_EDITS and after.strip()}
+    return "\n".join(line for line in text.split("\n") if line.strip() not in added).strip()
+
+
+def simulated_copies(
     master: str,
     rep_keys: Sequence[str],
     *,
@@ -162,8 +180,8 @@ def simulated_texts(
     protected: Sequence[str],
     issued: Sequence[str],
     voice: TextVoice,
-) -> list[str]:
-    """The texts `rep_keys` would get after `issued`, made now and stored nowhere."""
+) -> list[SimulatedCopy]:
+    """The copies `rep_keys` would get after `issued`, made now and stored nowhere."""
     if not master.strip() or not rep_keys:
         return []
     copies = issue_text_copies(
@@ -174,7 +192,18 @@ def simulated_texts(
         issued=issued,
         options=voice_options(voice),
     )
-    return [copy.text for copy in copies]
+    return [
+        SimulatedCopy(copy.text, body_of(copy.text, [(e.kind, e.after) for e in copy.edits]))
+        for copy in copies
+    ]
+
+
+def detector_figures(bodies: Sequence[str], master: str) -> DetectorFigures:
+    """What a standard near-duplicate detector makes of a batch's bodies.
+
+    SEAM (issue 17): the engine's public `detector_report` is to replace service/_detector.py
+    here; until it lands, that module computes the same standard measures."""
+    return _detector.figures(bodies, master)
 
 
 @dataclass(frozen=True)

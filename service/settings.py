@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     webhook_secret: str = ""
     smtp_url: str = ""  # smtp://user:password@host:port (smtps:// for TLS)
     smtp_from: str = "momentcast@localhost"
+    # 改写建议 (service/rewrite): how long to wait for an organisation's LLM provider, and
+    # how many reps the preview's diversity meter simulates at most.
+    rewrite_timeout_seconds: float = 20.0
+    meter_max_reps: int = 200
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

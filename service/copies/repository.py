@@ -92,3 +92,19 @@ def add_unless_exists(session: Session, copy: Copy) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def issued_bodies(session: Session, *, org_id: int, post_id: int) -> list[str]:
+    """Each issued copy's body (its text where it was issued before bodies were recorded)."""
+    rows = session.execute(
+        select(Copy.text, Copy.text_params)
+        .where(Copy.org_id == org_id, Copy.post_id == post_id)
+        .order_by(Copy.id)
+    ).all()
+    return [str((params or {}).get("body") or text) for text, params in rows]
+
+
+def reps_with_copy(session: Session, *, org_id: int, post_id: int) -> list[int]:
+    return list(
+        session.scalars(select(Copy.rep_id).where(Copy.org_id == org_id, Copy.post_id == post_id))
+    )

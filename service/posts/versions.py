@@ -63,7 +63,7 @@ def save(
             f"版本 {post.text_version} 已由他人保存，请刷新后再编辑（你的编辑基于版本 {base_version}）",
             code="version_conflict",
         )
-    chosen = _checked(post, given)
+    chosen = _checked(post, given) if given else []
     post.text_version += 1
     return repository.add_version(
         session,

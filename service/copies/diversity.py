@@ -1,0 +1,70 @@
+"""The diversity meter: what a platform's near-duplicate detector would make of a post's copies.
+
+Judged on the bodies (added frame lines and signature removed: a detector can strip them),
+for every rep the post targets, up to `meter_max_reps`: copies already issued as they are,
+the others simulated exactly as they would be issued next, and stored nowhere.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from service import engines
+from service.copies import repository
+from service.copies.schemas import DiversityRead
+from service.copies.service import text_recipe
+from service.models import Post
+from service.plans import repository as plans_repository
+from service.posts import sentences, versions
+from service.settings import Settings
+
+HYPOTHETICAL_REPS = 20  # judged when the organisation has no rep yet
+WARN_SHARE = 0.01
+
+
+def meter(session: Session, settings: Settings, post: Post) -> DiversityRead:
+    plan = plans_repository.get(session, org_id=post.org_id, post_id=post.id)
+    teams = list(plan.teams or []) if plan is not None else []
+    targeted = plans_repository.targeted_reps(session, org_id=post.org_id, teams=teams)
+    issued = repository.issued(session, org_id=post.org_id, post_id=post.id)
+    bodies = repository.issued_bodies(session, org_id=post.org_id, post_id=post.id)
+    have_copy = set(repository.reps_with_copy(session, org_id=post.org_id, post_id=post.id))
+    wanted = max(0, min(settings.meter_max_reps, len(targeted) or HYPOTHETICAL_REPS) - len(bodies))
+    keys = [str(rep.id) for rep in targeted if rep.id not in have_copy][:wanted]
+    keys += [f"meter-{n}" for n in range(wanted - len(keys))]
+    recipe = text_recipe(session, post)
+    simulated = engines.simulated_copies(
+        recipe.master,
+        keys,
+        seed_prefix=f"post{post.id}-{post.seed_salt}",
+        protected=post.protected,
+        issued=issued.texts,
+        voice=recipe.voice,
+    )
+    figures = engines.detector_figures([*bodies, *(c.body for c in simulated)], post.text)
+    distinct = sentences.distinct_bodies(versions.current_sentences(session, post))
+    level, advice = _advice(figures, distinct)
+    return DiversityRead(
+        reps=len(bodies) + len(simulated),
+        simulated=len(simulated),
+        pairs=figures.pairs,
+        flagged_pairs=figures.flagged_pairs,
+        flagged_share=round(figures.flagged_share, 4),
+        identical_bodies=figures.identical_bodies,
+        distinct_bodies=distinct,
+        level=level,
+        advice=advice,
+    )
+
+
+def _advice(figures: engines.DetectorFigures, distinct: int) -> tuple[str, str]:
+    share = f"{figures.flagged_share:.1%}"
+    if figures.flagged_pairs == 0 and figures.identical_bodies == 0:
+        more = "" if distinct > 1 else "正文目前只靠同义词变化，添加改写可进一步降低重复。"
+        return "good", f"检测器不会把任何两份版本判为重复。{more}"
+    level = "bad" if figures.flagged_share >= WARN_SHARE or figures.identical_bodies else "warn"
+    return level, (
+        f"有 {figures.flagged_pairs} 对版本（{share}）正文过于相似，"
+        f"{figures.identical_bodies} 份正文完全相同，可能被平台判为重复。"
+        "添加改写可降低重复：在素材编辑页为主要句子添加 2–3 个改写并勾选。"
+    )

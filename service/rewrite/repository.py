@@ -1,0 +1,24 @@
+"""SQL for rewrite providers; one row per organisation at most."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from service.models import RewriteProvider
+
+
+def get(session: Session, *, org_id: int) -> RewriteProvider | None:
+    return session.get(RewriteProvider, org_id)
+
+
+def put(session: Session, row: RewriteProvider) -> RewriteProvider:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete(session: Session, *, org_id: int) -> None:
+    row = session.get(RewriteProvider, org_id)
+    if row is not None:
+        session.delete(row)
+        session.flush()
