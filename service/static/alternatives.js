@@ -58,11 +58,15 @@
       .then(function (data) {
         var old = {};
         sentences.forEach(function (s) { old[s.text] = s.alternatives; });
-        sentences = data.sentences.filter(function (s) { return s.text.trim(); }).map(function (s) {
-          return { text: s.text, alternatives: old[s.text] || [] };
+        var fresh = data.sentences.filter(function (s) { return s.text.trim(); });
+        var same = fresh.length === sentences.length && fresh.every(function (s, i) {
+          return s.text === sentences[i].text;
         });
         editorError.textContent = "";
-        render();
+        if (!same) {  // re-render only a changed split, so open suggestions stay
+          sentences = fresh.map(function (s) { return { text: s.text, alternatives: old[s.text] || [] }; });
+          render();
+        }
         check();
       })
       .catch(function (e) { editorError.textContent = e.message; });
