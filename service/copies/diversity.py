@@ -7,6 +7,8 @@ the others simulated exactly as they would be issued next, and stored nowhere.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from sqlalchemy.orm import Session
 
 from service import engines
@@ -57,12 +59,16 @@ def meter(session: Session, settings: Settings, post: Post) -> DiversityRead:
     )
 
 
-def _advice(figures: engines.DetectorFigures, distinct: int) -> tuple[str, str]:
+Level = Literal["good", "warn", "bad"]
+
+
+def _advice(figures: engines.DetectorFigures, distinct: int) -> tuple[Level, str]:
     share = f"{figures.flagged_share:.1%}"
     if figures.flagged_pairs == 0 and figures.identical_bodies == 0:
         more = "" if distinct > 1 else "正文目前只靠同义词变化，添加改写可进一步降低重复。"
         return "good", f"检测器不会把任何两份版本判为重复。{more}"
-    level = "bad" if figures.flagged_share >= WARN_SHARE or figures.identical_bodies else "warn"
+    bad = figures.flagged_share >= WARN_SHARE or figures.identical_bodies
+    level: Level = "bad" if bad else "warn"
     return level, (
         f"有 {figures.flagged_pairs} 对版本（{share}）正文过于相似，"
         f"{figures.identical_bodies} 份正文完全相同，可能被平台判为重复。"

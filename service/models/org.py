@@ -30,7 +30,9 @@ class Organisation(CreatedAt, Base):
     voice_frame_lines: Mapped[str] = mapped_column(
         String(16), default="closer", server_default="closer"
     )
-    voice_particles: Mapped[str] = mapped_column(String(16), default="light", server_default="light")
+    voice_particles: Mapped[str] = mapped_column(
+        String(16), default="light", server_default="light"
+    )
 
 
 class Staff(CreatedAt, Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
@@ -40,7 +40,10 @@ def post_list(request: Request, staff: PageStaff, session: SessionDep) -> HTMLRe
     )
 
 
-VOICE_CHOICES = {"frame_labels": FRAME_LINE_LABELS, "particle_labels": PARTICLE_LABELS}
+VOICE_CHOICES: dict[str, Any] = {
+    "frame_labels": FRAME_LINE_LABELS,
+    "particle_labels": PARTICLE_LABELS,
+}
 
 
 @router.get("/posts/new", response_class=HTMLResponse)

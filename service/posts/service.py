@@ -141,7 +141,9 @@ def to_read(post: Post) -> PostRead:
             for image in post.images
         ],
         fold_risk=FoldRiskRead(**risk),
-        voice=VoiceRead(frame_lines=post.voice_frame_lines, particles=post.voice_particles),  # type: ignore[arg-type]
+        voice=VoiceRead.model_validate(
+            {"frame_lines": post.voice_frame_lines, "particles": post.voice_particles}
+        ),
         text_version=post.text_version,
     )
 

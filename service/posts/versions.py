@@ -60,7 +60,8 @@ def save(
     session.refresh(post, ["text_version"])
     if base_version is not None and base_version != post.text_version:
         raise Conflict(
-            f"版本 {post.text_version} 已由他人保存，请刷新后再编辑（你的编辑基于版本 {base_version}）",
+            f"版本 {post.text_version} 已由他人保存，请刷新后再编辑"
+            f"（你的编辑基于版本 {base_version}）",
             code="version_conflict",
         )
     chosen = _checked(post, given) if given else []
@@ -81,7 +82,9 @@ def to_read(session: Session, post: Post) -> AlternativesRead:
             SentenceRead(
                 text=s.text,
                 tail=s.tail,
-                alternatives=[AlternativeIn(text=a.text, approved=a.approved) for a in s.alternatives],
+                alternatives=[
+                    AlternativeIn(text=a.text, approved=a.approved) for a in s.alternatives
+                ],
             )
             for s in current
         ],
@@ -89,7 +92,9 @@ def to_read(session: Session, post: Post) -> AlternativesRead:
     )
 
 
-def preview(text: str, protected: Sequence[str], given: Sequence[SentenceIn] | None) -> AlternativesRead:
+def preview(
+    text: str, protected: Sequence[str], given: Sequence[SentenceIn] | None
+) -> AlternativesRead:
     """The sentences of a text not yet saved (the new-post form), with `given` checked."""
     split = sentences.split(text, protected=protected)
     chosen = [_from_json(item) for item in _match(split, given, protected)] if given else split
@@ -99,7 +104,9 @@ def preview(text: str, protected: Sequence[str], given: Sequence[SentenceIn] | N
             SentenceRead(
                 text=s.text,
                 tail=s.tail,
-                alternatives=[AlternativeIn(text=a.text, approved=a.approved) for a in s.alternatives],
+                alternatives=[
+                    AlternativeIn(text=a.text, approved=a.approved) for a in s.alternatives
+                ],
             )
             for s in chosen
         ],

@@ -96,9 +96,11 @@ def _render(
         provider=service.read(session, org_id=staff.org_id),
         frame_labels=FRAME_LINE_LABELS,
         particle_labels=PARTICLE_LABELS,
-        saved={"voice": "品牌语气已保存", "provider": "改写服务已保存", "removed": "已改用本地改写"}.get(
-            message, ""
-        ),
+        saved={
+            "voice": "品牌语气已保存",
+            "provider": "改写服务已保存",
+            "removed": "已改用本地改写",
+        }.get(message, ""),
         error=error,
     )
 
@@ -145,7 +147,12 @@ def save_provider(
         service.update(session, runtime.settings, org_id=staff.org_id, data=data)
     except ValidationError:
         return _render(
-            request, staff, session, message="", error="服务地址、模型名称或密钥过长", status_code=422
+            request,
+            staff,
+            session,
+            message="",
+            error="服务地址、模型名称或密钥过长",
+            status_code=422,
         )
     except AppError as exc:
         session.rollback()

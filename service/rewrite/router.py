@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
@@ -13,7 +15,7 @@ from service.rewrite.schemas import ProviderRead, ProviderUpdate, SuggestionRequ
 router = APIRouter(tags=["rewrite"])
 # What a failed provider call answers: never a 500; the editor reads `message`.
 PROVIDER_STATUS = {"timeout": 504, "rate_limited": 503}
-PROVIDER_ERRORS = {
+PROVIDER_ERRORS: dict[int | str, dict[str, Any]] = {
     status_code: {"description": "The rewrite provider failed; `message` says why, in Chinese"}
     for status_code in (502, 503, 504)
 }

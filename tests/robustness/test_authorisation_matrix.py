@@ -143,7 +143,11 @@ def current_sentences(world: World, client: TestClient) -> dict[str, Any]:
     return {"json": {"sentences": [{"text": s["text"]} for s in current.json()["sentences"]]}}
 
 
-PROVIDER = {"base_url": "https://api.deepseek.com/v1", "model": "deepseek-chat", "api_key": "sk-0123456789abcdef"}
+PROVIDER = {
+    "base_url": "https://api.deepseek.com/v1",
+    "model": "deepseek-chat",
+    "api_key": "sk-0123456789abcdef",
+}
 
 
 RULES: dict[tuple[str, str], Rule] = {

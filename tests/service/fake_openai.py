@@ -43,7 +43,9 @@ UNAUTHORIZED = error(
     401, "Incorrect API key provided: sk-wr****ong.", "invalid_request_error", "invalid_api_key"
 )
 RATE_LIMITED = error(429, "Rate limit reached for requests", "requests", "rate_limit_exceeded")
-SERVER_ERROR = error(500, "The server had an error while processing your request.", "server_error", None)
+SERVER_ERROR = error(
+    500, "The server had an error while processing your request.", "server_error", None
+)
 
 
 @dataclass
@@ -65,10 +67,16 @@ def fake_provider() -> Iterator[FakeProvider]:
     state = FakeProvider(base_url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
-            state.requests.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
+            state.requests.append(
+                {
+                    "path": self.path,
+                    "headers": {k.lower(): v for k, v in self.headers.items()},
+                    "body": body,
+                }
+            )
             if self.path != "/v1/chat/completions":
                 status, payload = error(404, "Not found", "invalid_request_error", None)
             else:

@@ -14,7 +14,10 @@ from service.models import Copy
 from service.runtime import Runtime
 from tests.service.conftest import Org
 
-TEXT = "春季新品防晒衣到店啦！今天到店只要¥199，买两件再减20元。\n咨询电话 138-1234-5678，欢迎来店试穿。"
+TEXT = (
+    "春季新品防晒衣到店啦！今天到店只要¥199，买两件再减20元。\n"
+    "咨询电话 138-1234-5678，欢迎来店试穿。"
+)
 SENTENCES = [
     "春季新品防晒衣到店啦！",
     "今天到店只要¥199，买两件再减20元。",
@@ -107,7 +110,9 @@ class TestStoredAlternatives:
                 ).all()
             )
         assert versions == {first: 1, second: 2}
-        assert client.get(f"/api/posts/{post['id']}", headers=org.editor).json()["text_version"] == 2
+        assert (
+            client.get(f"/api/posts/{post['id']}", headers=org.editor).json()["text_version"] == 2
+        )
 
     def test_an_edit_from_a_stale_version_is_refused(self, client: TestClient, org: Org) -> None:
         post = create(client, org)
@@ -191,7 +196,10 @@ class TestVoice:
             "frame_lines": "closer",
             "particles": "light",
         }
-        assert client.put("/api/org/voice", headers=org.editor, json={"particles": "none"}).status_code == 403
+        assert (
+            client.put("/api/org/voice", headers=org.editor, json={"particles": "none"}).status_code
+            == 403
+        )
         changed = client.put("/api/org/voice", headers=org.admin, json={"frame_lines": "off"})
         assert changed.json() == {"frame_lines": "off", "particles": "light"}
         post = create(client, org, frame_lines="free")
@@ -225,7 +233,9 @@ class TestPreview:
     ) -> None:
         add_reps(org, [f"销售{n}" for n in range(12)])
         post = create(client, org, text="新品到店。", frame_lines="off", particles="none")
-        meter = client.get(f"/api/posts/{post['id']}/preview", headers=org.editor).json()["diversity"]
+        meter = client.get(f"/api/posts/{post['id']}/preview", headers=org.editor).json()[
+            "diversity"
+        ]
         assert meter["reps"] == 12 and meter["pairs"] == 66
         assert meter["simulated"] == 12 - 3  # the preview made the first three reps' copies
         assert meter["flagged_pairs"] > 0 and meter["level"] != "good"

@@ -109,7 +109,9 @@ def test_editor_adds_ticks_deletes_alternatives_and_sees_the_meter(
 
     # A made-up price is refused with a Chinese reason, and the count keeps the last good one.
     page.locator('[data-sentence="1"] [data-add]').click()
-    page.locator('[data-sentence="1"] [data-alt-text]').last.fill("今天到店只要¥99，买两件再减20元。")
+    page.locator('[data-sentence="1"] [data-alt-text]').last.fill(
+        "今天到店只要¥99，买两件再减20元。"
+    )
     page.wait_for_selector("[data-editor-error]:not(:empty)")
     assert "价格" in page.inner_text("[data-editor-error]")
     page.locator('[data-sentence="1"] [data-delete]').click()
@@ -152,7 +154,9 @@ def test_a_failing_provider_shows_its_chinese_message_in_the_editor(
                 session,
                 runtime.settings,
                 org_id=org.id,
-                data=ProviderUpdate(base_url=fake.base_url, model="qwen-plus", api_key="sk-0123456789abcd"),
+                data=ProviderUpdate(
+                    base_url=fake.base_url, model="qwen-plus", api_key="sk-0123456789abcd"
+                ),
             )
         page = logged_in(browser, base, "editor@alt2.test")
         page.goto(f"{base}/admin/posts/new")

@@ -113,7 +113,9 @@ class TestProviderSettings:
         with rewrite_runtime.sessions() as session:
             row = session.scalar(select(RewriteProvider).where(RewriteProvider.org_id == brand.id))
             assert row is not None
-            assert API_KEY not in row.api_key_encrypted and API_KEY[-12:] not in row.api_key_encrypted
+            assert (
+                API_KEY not in row.api_key_encrypted and API_KEY[-12:] not in row.api_key_encrypted
+            )
             box = SecretBox(rewrite_runtime.settings.secret_keys, purpose=KEY_PURPOSE)
             assert box.decrypt(row.api_key_encrypted) == API_KEY
 
@@ -153,7 +155,9 @@ class TestProviderSettings:
         response = api.put("/api/org/rewrite-provider", headers=brand.admin, json=body)
         assert response.status_code == 422
         assert words in response.json()["detail"]
-        assert api.get("/api/org/rewrite-provider", headers=brand.admin).json()["configured"] is False
+        assert (
+            api.get("/api/org/rewrite-provider", headers=brand.admin).json()["configured"] is False
+        )
 
     def test_removing_the_provider_brings_back_local_suggestions(
         self, api: TestClient, brand: Brand, provider: FakeProvider
@@ -213,7 +217,9 @@ class TestPlaceholders:
         )
         with caplog.at_level(logging.INFO, logger="service.rewrite"):
             body = suggest(api, brand).json()
-        assert body["suggestions"] == ["澜蔻水光精华会员日到手价¥269（原价¥399），咨询138-1234-5678。"]
+        assert body["suggestions"] == [
+            "澜蔻水光精华会员日到手价¥269（原价¥399），咨询138-1234-5678。"
+        ]
         assert body["rejected"] == 2
         assert "placeholder_missing" in caplog.text and "new_number" in caplog.text
 
@@ -223,7 +229,12 @@ class TestProviderFailures:
         ("reply", "status", "code", "words"),
         [
             (
-                error(401, f"Incorrect API key provided: {API_KEY}.", "invalid_request_error", "invalid_api_key"),
+                error(
+                    401,
+                    f"Incorrect API key provided: {API_KEY}.",
+                    "invalid_request_error",
+                    "invalid_api_key",
+                ),
                 502,
                 "provider_unauthorized",
                 "密钥",
