@@ -4,23 +4,35 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
-from variation.text._fingerprint import FingerprintIndex, Nearest, fingerprint
-from variation.text._spintax import has_spintax
-from variation.text._types import DEFAULT_OPTIONS, TextOptions, TextVariant
+from variation.text._diversity import (
+    DEFAULT_BODY_RULE,
+    BodyDiversity,
+    BodyPrint,
+    DiversityIndex,
+    IssuedText,
+    body_print,
+)
+from variation.text._spintax import parse_spintax, render_spintax_index
+from variation.text._types import DEFAULT_OPTIONS, DEFAULT_VOICE, TextOptions, TextVariant, Voice
 from variation.text._vary import vary_text
 
-
-def _clears(near: Nearest, options: TextOptions) -> bool:
-    return (
-        near.char_distance >= options.min_simhash_distance
-        and near.word_distance >= options.min_simhash_distance
-        and near.jaccard < options.max_jaccard
-    )
+# Draws without a more distinct candidate after which a rep stops trying: a post whose
+# bodies cannot be told apart (no alternatives, few words to vary) would otherwise spend
+# every attempt on every rep for nothing.
+_PATIENCE = 8
 
 
-def _score(near: Nearest) -> tuple[int, float]:
-    return (min(near.char_distance, near.word_distance), -near.jaccard)
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """What every draw of one batch shares."""
+
+    master: str
+    seed_prefix: str
+    protected: Sequence[str]
+    options: TextOptions
+    voice: Voice
 
 
 def issue_text_copies(
@@ -29,46 +41,69 @@ def issue_text_copies(
     *,
     seed_prefix: str,
     protected: Sequence[str] = (),
-    issued: Sequence[str] = (),
+    issued: Sequence[str | IssuedText] = (),
     options: TextOptions = DEFAULT_OPTIONS,
     signatures: Sequence[str | None] | None = None,
     progress: Callable[[int], None] | None = None,
+    voice: Voice = DEFAULT_VOICE,
+    rule: BodyDiversity = DEFAULT_BODY_RULE,
 ) -> list[TextVariant]:
     """One copy per rep key, in order; each clears the master, `issued` and earlier copies.
 
-    Rep i's copy is re-drawn (seeds `{seed_prefix}:{key}:{attempt}`) until its SimHash
-    distance to every other copy is at least `options.min_simhash_distance` over character
-    4-grams and over words, and its 3-gram Jaccard stays below `options.max_jaccard`. Already
-    issued copies are never changed: pass their texts as `issued` to add reps later. When the
-    attempts run out the most distinct draw is issued with `clears_batch=False`.
-    `progress`, when given, is called with the number of copies issued so far.
+    Rep i's copy is re-drawn (seeds `{seed_prefix}:{key}:{attempt}`) until it clears the
+    batch rule (see variation.text.batch_clears: the body, apart from frame lines and
+    signature, under several keyed hash functions, and the whole copy) against the master
+    (its first options, when it holds alternatives), `issued` and the copies before it.
+    Already issued copies are never changed: pass them as `issued` (IssuedText with their
+    body, or plain texts) to add reps later. When the attempts run out, or
+    no draw gets more distinct for a while, the most distinct draw is issued with
+    `clears_batch=False`. `progress`, when given, is called with the copies issued so far.
     """
     if signatures is not None and len(signatures) != len(rep_keys):
         raise ValueError("signatures must give one entry (or None) per rep key")
-    index = FingerprintIndex()
-    for text in (*issued, *(() if has_spintax(master) else (master,))):
-        index.add(fingerprint(text))
+    index = DiversityIndex(rule)
+    first = render_spintax_index(parse_spintax(master), 0)[0]
+    for item in (*issued, IssuedText(first)):
+        known = IssuedText(item) if isinstance(item, str) else item
+        index.add(known.text, body_print(known.body or known.text, rule.keys))
+    request = _Request(master, seed_prefix, protected, options, voice)
     copies = []
     for i, key in enumerate(rep_keys):
         signature = signatures[i] if signatures is not None else None
-        candidates = []
-        for attempt in range(1, options.max_attempts + 1):
-            variant = vary_text(
-                master,
-                seed=f"{seed_prefix}:{key}:{attempt - 1}",
-                protected=protected,
-                options=options,
-                signature=signature,
-                slot=len(issued) + i,
-            )
-            fp = fingerprint(variant.text)
-            near = index.nearest(fp)
-            candidates.append((_score(near), attempt, variant, fp, _clears(near, options)))
-            if candidates[-1][-1]:
-                break
-        _, _, variant, fp, clears = max(candidates, key=lambda c: (c[-1], c[0], -c[1]))
-        index.add(fp)
-        copies.append(dataclasses.replace(variant, attempts=len(candidates), clears_batch=clears))
+        copies.append(_draw(request, index, key, slot=len(issued) + i, signature=signature))
         if progress is not None:
             progress(len(copies))
     return copies
+
+
+def _draw(
+    request: _Request, index: DiversityIndex, key: str, *, slot: int, signature: str | None
+) -> TextVariant:
+    """Rep `key`'s copy, added to `index`: the first draw that clears it, else the most
+    distinct one."""
+    best: tuple[tuple[bool, bool, int, float, float, int], TextVariant, BodyPrint] | None = None
+    since_better = 0
+    attempt = 0
+    for attempt in range(1, request.options.max_attempts + 1):
+        variant = vary_text(
+            request.master,
+            seed=f"{request.seed_prefix}:{key}:{attempt - 1}",
+            protected=request.protected,
+            options=request.options,
+            signature=signature,
+            slot=slot,
+            voice=request.voice,
+        )
+        body = body_print(variant.body, index.rule.keys)
+        near, whole = index.nearest(variant.text, body)
+        clears = index.verdict(near, whole, request.options)
+        score = (clears, *near.score(), min(whole.char_distance, whole.word_distance))
+        since_better += 1
+        if best is None or score > best[0]:
+            best, since_better = (score, variant, body), 0
+        if clears or since_better >= _PATIENCE:
+            break
+    assert best is not None
+    score, variant, body = best
+    index.add(variant.text, body)
+    return dataclasses.replace(variant, attempts=attempt, clears_batch=bool(score[0]))

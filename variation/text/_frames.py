@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import itertools
 import random
+import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from variation.text._draft import Draft
 from variation.text._lexicon import CLOSER_SLOTS, OPENER_SLOTS, Lexicon, load_lexicon
 from variation.text._pieces import Piece, analyse, is_punct, word_pieces
 from variation.text._script import Script, to_script
-from variation.text._types import Edit, TextOptions
+from variation.text._types import Edit, TextOptions, Voice
 
 # Two-character stretches so common that sharing them with the master is not an echo.
 _EVERYDAY = frozenset({"大家", "朋友", "友们", "我们", "你们", "可以", "一下"})
@@ -28,8 +29,11 @@ _EVERYDAY = frozenset({"大家", "朋友", "友们", "我们", "你们", "可以
 # full frame line does not push the copy past the length gate.
 _SLACK = 3
 _COMMA = Piece("，", "，", "punct", added=True)
-# A domain is inferred only from at least this many of its lexicon words in the master.
+# A domain is inferred only from at least this many of its words in the master.
 _DOMAIN_EVIDENCE = 2
+# A sentence-final particle: what `Voice.particles` limits, in frame lines as in the body.
+PARTICLE = re.compile(r"[哦呢啦呀哈喔哟咯嘛吧噢喽啰囉](?=[，。！？～!?~、,\s]|$)")
+_SALES_SPANS = frozenset({"price", "discount"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +68,23 @@ def _phrase(text: str) -> tuple[tuple[Piece, ...], _Keys]:
     return pieces, _keys(text, [p.text for p in pieces], load_lexicon())
 
 
-def infer_domain(words: Sequence[str], lex: Lexicon) -> str | None:
-    """The non-general domain most of the master's lexicon words come from, if clear."""
+def infer_domain(words: Sequence[str], lex: Lexicon, view: str = "") -> str | None:
+    """The non-general domain the master is clearly about, if any: the one with most hits
+    among its lexicon words and its domain keywords (data/domains.txt) found in `view`, at
+    least two and strictly more than any other domain's."""
     counts = Counter(lex.domains[lex.group_of[w]] for w in words if w in lex.group_of)
+    for domain, keywords in lex.domain_words.items():
+        counts[domain] += sum(view.count(k) for k in keywords)
     counts.pop("general", None)
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return ranked[0][0] if ranked and ranked[0][1] >= _DOMAIN_EVIDENCE else None
+    if not ranked or ranked[0][1] < _DOMAIN_EVIDENCE:
+        return None
+    return ranked[0][0] if len(ranked) == 1 or ranked[0][1] > ranked[1][1] else None
+
+
+def particles_in(text: str) -> int:
+    """How many sentence-final particles `text` holds."""
+    return len(PARTICLE.findall(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +96,19 @@ class FrameTables:
 
 
 def _allowed(
-    table: Mapping[str, tuple[str, ...]], slots: tuple[str, ...], domain: str | None, master: _Keys
+    table: Mapping[str, tuple[str, ...]],
+    slots: tuple[str, ...],
+    domain: str | None,
+    master: _Keys,
+    unfit: tuple[re.Pattern[str], ...],
 ) -> tuple[tuple[str, ...], ...]:
     lex = load_lexicon()
     lines = [*table.get("any", ()), *(table.get(domain, ()) if domain else ())]
-    keep = [line for line in lines if not _phrase(line)[1].meets(master)]
+    keep = [
+        line
+        for line in lines
+        if not _phrase(line)[1].meets(master) and not any(p.search(line) for p in unfit)
+    ]
     return tuple(tuple(line for line in keep if lex.frame_slot[line] == s) for s in slots)
 
 
@@ -97,53 +120,60 @@ def frame_tables(base: str, terms: frozenset[str], domain: str | None) -> FrameT
     words = [p.text for p in master.pieces if p.kind == "word"]
     view = "".join(p.text for p in master.pieces)
     keys = _keys(view, words, lex)
-    domain = domain or infer_domain(words, lex)
+    domain = domain or infer_domain(words, lex, view)
+    unfit = [lex.frame_unfit[domain]] if domain and domain in lex.frame_unfit else []
+    if any(span.kind in _SALES_SPANS for span in master.spans):
+        unfit.append(lex.frame_unfit["promotion"])
     return FrameTables(
-        _allowed(lex.openers, OPENER_SLOTS, domain, keys),
-        _allowed(lex.closers, CLOSER_SLOTS, domain, keys),
+        _allowed(lex.openers, OPENER_SLOTS, domain, keys, tuple(unfit)),
+        _allowed(lex.closers, CLOSER_SLOTS, domain, keys, tuple(unfit)),
     )
 
 
-def _fits(line: str, room: int, pairs: set[str], groups: set[int]) -> bool:
-    keys = _phrase(line)[1]
-    return len(line) < room and pairs.isdisjoint(keys.all_pairs) and groups.isdisjoint(keys.groups)
+@dataclass(slots=True)
+class _Room:
+    """What a phrase may still take: characters, particles, and keys already used."""
+
+    chars: int
+    particles: int
+    pairs: set[str]
+    groups: set[int]
+
+    def fits(self, line: str) -> bool:
+        keys = _phrase(line)[1]
+        return (
+            len(line) < self.chars
+            and particles_in(line) <= self.particles
+            and self.pairs.isdisjoint(keys.all_pairs)
+            and self.groups.isdisjoint(keys.groups)
+        )
 
 
-def _pick(
-    lines: tuple[str, ...], room: int, pairs: set[str], groups: set[int], rng: random.Random
-) -> str | None:
+def _pick(lines: tuple[str, ...], room: _Room, rng: random.Random) -> str | None:
     """A uniformly chosen line that fits: a few rejection draws (most lines fit), then a scan."""
     for _ in range(4):
         line = rng.choice(lines)
-        if _fits(line, room, pairs, groups):
+        if room.fits(line):
             return line
-    fitting = [line for line in lines if _fits(line, room, pairs, groups)]
+    fitting = [line for line in lines if room.fits(line)]
     return rng.choice(fitting) if fitting else None
 
 
 def _frame_text(
-    slots: tuple[tuple[str, ...], ...],
-    budget: int,
-    parts: int,
-    rng: random.Random,
-    *,
-    pairs: set[str],
-    groups: set[int],
+    slots: tuple[tuple[str, ...], ...], parts: int, rng: random.Random, room: _Room
 ) -> list[str]:
-    """Up to `parts` phrases, one per chosen slot, in slot order, within `budget` chars.
-
-    `pairs` and `groups` hold the keys of phrases already in the copy; picked phrases
-    avoid them and add their own.
-    """
+    """Up to `parts` phrases, one per chosen slot, in slot order, that fit `room`; each
+    picked phrase uses up its share of the room."""
     chosen = sorted(rng.sample(range(len(slots)), min(parts, len(slots))))
     picked: list[str] = []
     for slot in chosen:
-        room = budget - sum(len(p) + 1 for p in picked)
-        line = _pick(slots[slot], room, pairs, groups, rng) if slots[slot] else None
+        line = _pick(slots[slot], room, rng) if slots[slot] else None
         if line is not None:
             picked.append(line)
-            pairs.update(_phrase(line)[1].all_pairs)
-            groups.update(_phrase(line)[1].groups)
+            room.chars -= len(line) + 1
+            room.particles -= particles_in(line)
+            room.pairs.update(_phrase(line)[1].all_pairs)
+            room.groups.update(_phrase(line)[1].groups)
     return picked
 
 
@@ -172,8 +202,13 @@ def add_frame_lines(
     *,
     max_length: int,
     reserve: int,
-) -> None:
-    """Add an opener and a closer line, each as the rates allow and the length budget fits.
+    voice: Voice,
+    particles: int,
+) -> int:
+    """Add the lines `voice` allows, each as the rates allow and the length budget fits: an
+    opener (above the first line when "free", below it when "after_first") and a closer.
+    Phrases hold at most `particles` sentence-final particles in all; returns how many
+    they used.
 
     Phrases are split into words like the master, so later steps vary them too: a hundred
     phrases per table then yield many thousands of distinct frames.
@@ -183,24 +218,44 @@ def add_frame_lines(
     length = draft.length()
     most = min(options.frame_parts, 2 + length // 150)
     least = min(most, 1 + length // 150)
-    newline = Piece("\n", "\n", "newline")
-    pairs: set[str] = set()  # so the closer does not echo the opener either
-    groups: set[int] = set()
-    for at_end, rate, slots in (
-        (False, options.opener_rate, tables.openers),
-        (True, options.closer_rate, tables.closers),
-    ):
+    room = _Room(0, particles, set(), set())  # keys shared, so the closer does not echo the opener
+    for where, rate, slots in _frame_slots(tables, options, voice):
         if rng.random() >= rate:
             continue
-        budget = max_length - length - reserve - _SLACK
-        parts = rng.randint(least, most)
-        phrases = _frame_text(slots, budget, parts, rng, pairs=pairs, groups=groups)
+        room.chars = max_length - length - reserve - _SLACK
+        phrases = _frame_text(slots, rng.randint(least, most), rng, room)
         words = _line_pieces(draft, phrases)
         if not words:
             continue
-        before, after = (draft.pieces, words) if at_end else (words, draft.pieces)
-        draft.pieces = [*before, newline, *after]
+        draft.pieces = _insert_line(draft.pieces, words, where)
         draft.added_lines += 1
         text = "".join(w.orig for w in words)
         length += len(text) + 1
-        draft.edits.append(Edit("closer" if at_end else "opener", "", text))
+        draft.edits.append(Edit("closer" if where == "end" else "opener", "", text))
+    return particles - room.particles
+
+
+_NEWLINE = Piece("\n", "\n", "newline")
+
+
+def _insert_line(pieces: list[Piece], words: list[Piece], where: str) -> list[Piece]:
+    """`pieces` with `words` as a new line at the top, after the first line, or at the end."""
+    if where == "top":
+        return [*words, _NEWLINE, *pieces]
+    if where == "after_first":
+        at = next((i for i, p in enumerate(pieces) if p.kind == "newline"), len(pieces))
+        return [*pieces[:at], _NEWLINE, *words, *pieces[at:]]
+    return [*pieces, _NEWLINE, *words]
+
+
+def _frame_slots(
+    tables: FrameTables, options: TextOptions, voice: Voice
+) -> list[tuple[str, float, tuple[tuple[str, ...], ...]]]:
+    """(where, rate, phrase slots) of each frame line the voice allows, in drawing order."""
+    wanted: list[tuple[str, float, tuple[tuple[str, ...], ...]]] = []
+    if voice.frame_lines in ("free", "after_first"):
+        where = "top" if voice.frame_lines == "free" else "after_first"
+        wanted.append((where, options.opener_rate, tables.openers))
+    if voice.frame_lines != "off":
+        wanted.append(("end", options.closer_rate, tables.closers))
+    return wanted

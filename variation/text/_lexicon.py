@@ -79,10 +79,17 @@ class Lexicon:
     closers: Mapping[str, tuple[str, ...]]
     frame_slot: Mapping[str, str]
     blocklist: tuple[re.Pattern[str], ...]
+    domain_words: Mapping[str, tuple[str, ...]]
+    frame_unfit: Mapping[str, re.Pattern[str]]
+    fixed: frozenset[str]
 
     def words(self) -> tuple[str, ...]:
         """Every lexicon word, in file order (for the private jieba dictionary)."""
         return tuple(word for group in self.groups for word in group)
+
+    def segmentation_words(self) -> tuple[str, ...]:
+        """Lexicon words and fixed phrases: what the private jieba dictionary adds."""
+        return (*self.words(), *sorted(self.fixed))
 
 
 @functools.cache
@@ -92,7 +99,7 @@ def load_lexicon() -> Lexicon:
 
 
 def load_lexicon_from(directory: Traversable | Path) -> Lexicon:
-    """Read and validate the six data files in `directory`.
+    """Read and validate the nine data files in `directory`.
 
     Raises ValueError naming `file:line` on a malformed line, a word in two groups, a group
     of fewer than 2 or more than 5 words or with a word inside another of the group, an
@@ -119,6 +126,9 @@ def load_lexicon_from(directory: Traversable | Path) -> Lexicon:
         closers=closers,
         frame_slot=MappingProxyType(opener_slots | closer_slots),
         blocklist=blocklist,
+        domain_words=_read_domain_words(directory),
+        frame_unfit=_read_frame_unfit(directory),
+        fixed=frozenset(text.strip() for _, text in _records(directory, "fixed.txt")),
     )
 
 
@@ -239,6 +249,29 @@ def _read_lines(
         lines.setdefault(domain, []).append(text)
         slot_of[text] = slot
     return MappingProxyType({d: tuple(texts) for d, texts in lines.items()}), slot_of
+
+
+def _read_domain_words(directory: Traversable | Path) -> Mapping[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = {}
+    for where, line in _records(directory, "domains.txt"):
+        domain, words = _split_tab(where, line, 2)
+        if domain not in DOMAINS or domain in found:
+            raise ValueError(f"{where}: unknown or repeated domain {domain!r}")
+        found[domain] = tuple(words.split())
+    return MappingProxyType(found)
+
+
+def _read_frame_unfit(directory: Traversable | Path) -> Mapping[str, re.Pattern[str]]:
+    """`KIND<TAB>regex<TAB># reason`: phrases never added to posts of a domain or kind."""
+    found: dict[str, re.Pattern[str]] = {}
+    for where, line in _records(directory, "frame_fit.txt"):
+        kind, pattern, why = _split_tab(where, line, 3)
+        if (kind not in DOMAINS and kind != "promotion") or kind in found:
+            raise ValueError(f"{where}: unknown or repeated kind {kind!r}")
+        if not why.startswith("#"):
+            raise ValueError(f"{where}: the third field must be a '# reason' comment")
+        found[kind] = _compile(where, pattern)
+    return MappingProxyType(found)
 
 
 def _read_blocklist(directory: Traversable | Path) -> tuple[re.Pattern[str], ...]:

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from variation.text._lexicon import load_lexicon
 from variation.text._protect import find_protected
 from variation.text._script import Script, detect_script, to_simplified
 from variation.text._tokenizer import cut
@@ -27,6 +28,11 @@ EMOJI = re.compile(
     rf"[\U0001F1E6-\U0001F1FF]{{2}}|[0-9#*]\uFE0F?\u20E3|{_PIC}{_MOD}(?:\u200D{_PIC}{_MOD})*"
 )
 _SPLIT = re.compile(rf"(\n|[ \t\u3000]+|{EMOJI.pattern})")
+# Punctuation that exists in both widths; a copy keeps the master's width (see `width`).
+FULL_WIDTH = "，。！？：；～（）"
+HALF_WIDTH = ",.!?:;~()"
+TO_HALF = str.maketrans(FULL_WIDTH, HALF_WIDTH)
+TO_FULL = str.maketrans(HALF_WIDTH, FULL_WIDTH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +54,7 @@ class Analysis:
     spans: tuple[Span, ...]
     pieces: tuple[Piece, ...]
     terms: frozenset[str]
+    width: str  # "full" or "half" when the master's own punctuation uses one width, else "mixed"
 
 
 def is_punct(token: str) -> bool:
@@ -74,9 +81,12 @@ def _gap_pieces(view: str, orig: str, terms: frozenset[str]) -> list[Piece]:
 
 
 def word_pieces(view: str, orig: str, terms: frozenset[str]) -> list[Piece]:
+    """Words of a stretch without spans; a fixed phrase (data/fixed.txt) is kind "fixed",
+    which no transform rewords or writes into."""
+    fixed = load_lexicon().fixed
     pieces, at = [], 0
     for word in cut(view, terms):
-        kind = "punct" if is_punct(word) else "word"
+        kind = "punct" if is_punct(word) else "fixed" if word in fixed else "word"
         pieces.append(Piece(word, orig[at : at + len(word)], kind))
         at += len(word)
     return pieces
@@ -97,4 +107,11 @@ def analyse(base: str, terms: frozenset[str]) -> Analysis:
         pieces.append(Piece(span.text, span.text, "protected", span.kind, index))
         at = span.end
     pieces += _gap_pieces(view[at:], base[at:], terms)
-    return Analysis(base, script, spans, tuple(pieces), terms)
+    return Analysis(base, script, spans, tuple(pieces), terms, _width(pieces))
+
+
+def _width(pieces: list[Piece]) -> str:
+    marks = "".join(p.text for p in pieces if p.kind == "punct")
+    full = any(ch in FULL_WIDTH for ch in marks)
+    half = any(ch in HALF_WIDTH for ch in marks)
+    return "mixed" if full and half else "half" if half else "full"

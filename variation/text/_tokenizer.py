@@ -1,7 +1,8 @@
 """Our own jieba tokenizers, never jieba's global one.
 
 - `plain_tokenizer()`: jieba's default dictionary, as a duplicate detector would segment.
-- `base_tokenizer()`: plain plus every lexicon word, so synonym candidates segment as units.
+- `base_tokenizer()`: plain plus every lexicon word and fixed phrase, so synonym candidates
+  and set expressions segment as units.
 - `tokenizer_for(terms)`: base plus the editor's terms, a private copy cached per term set:
   adding terms to a shared tokenizer would make segmentation depend on which posts were
   varied before, breaking determinism.
@@ -36,7 +37,7 @@ def plain_tokenizer() -> jieba.Tokenizer:
 
 @functools.cache
 def base_tokenizer() -> jieba.Tokenizer:
-    return _extended(plain_tokenizer(), load_lexicon().words())
+    return _extended(plain_tokenizer(), load_lexicon().segmentation_words())
 
 
 @functools.lru_cache(maxsize=32)

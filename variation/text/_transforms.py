@@ -8,14 +8,20 @@ as part of it.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import itertools
 import random
 from collections.abc import Sequence
 
 from variation.text._draft import Draft
 from variation.text._frames import FrameTables, add_frame_lines
 from variation.text._lexicon import Lexicon, Particles
-from variation.text._pieces import Piece
-from variation.text._types import Edit, TextOptions
+from variation.text._pieces import TO_FULL, TO_HALF, Piece
+from variation.text._tokenizer import detector_cut
+from variation.text._types import Edit, TextOptions, Voice
+
+# Particles a copy may gain, per Voice.particles (None: as many as the rate gives).
+PARTICLE_BUDGET: dict[str, int | None] = {"none": 0, "light": 1, "normal": None}
 
 GLUE_SENSITIVE = frozenset({"url", "email", "phone"})
 SENTENCE_END = frozenset({"！", "!", "。", "～", "~", "…", "……"})
@@ -44,12 +50,41 @@ def _touches_glue(pieces: Sequence[Piece], index: int) -> bool:
     return any(p is not None and p.span_kind in GLUE_SENSITIVE for p in neighbours)
 
 
+@functools.lru_cache(maxsize=65536)
+def whole_token(left: str, word: str, right: str) -> bool:
+    """Whether `word`, between `left` and `right`, is read as a whole: plain jieba (as a
+    reader's eye or a detector segments) puts a boundary at both of its ends. False for 专车
+    in 看房专车接送 written as 看房车接送 (jieba reads 房车), or a word cut out of a compound."""
+    at, bounds = 0, {0}
+    for token in detector_cut(left + word + right):
+        at += len(token)
+        bounds.add(at)
+    return len(left) in bounds and len(left) + len(word) in bounds
+
+
+def _context(pieces: Sequence[Piece], i: int) -> tuple[str, str]:
+    """The words on either side of piece `i` within its line (two pieces each way)."""
+    before = list(itertools.takewhile(lambda p: p.kind != "newline", reversed(pieces[:i])))
+    after = itertools.takewhile(lambda p: p.kind != "newline", pieces[i + 1 :])
+    left = "".join(p.text for p in reversed(before[:2]))
+    right = "".join(p.text for p in itertools.islice(after, 2))
+    return left, right
+
+
 def substitute_synonyms(draft: Draft, lex: Lexicon, rng: random.Random, rate: float) -> None:
+    """Swap lexicon words for others of their group, only where both the word and its
+    replacement read as whole words in context (never a part of a longer compound)."""
     for i, piece in enumerate(draft.pieces):
         group = lex.group_of.get(piece.text) if piece.kind == "word" else None
         if group is None or rng.random() >= rate:
             continue
-        choice = rng.choice([w for w in lex.groups[group] if w != piece.text])
+        left, right = _context(draft.pieces, i)
+        if not whole_token(left, piece.text, right):
+            continue
+        choices = [w for w in lex.groups[group] if w != piece.text and whole_token(left, w, right)]
+        if not choices:
+            continue
+        choice = rng.choice(choices)
         draft.pieces[i] = dataclasses.replace(draft.new(choice), added=piece.added)
         draft.edits.append(Edit("synonym", piece.orig, draft.pieces[i].orig))
 
@@ -115,10 +150,19 @@ def _accepts_particle(piece: Piece, rules: Particles) -> bool:
     )
 
 
-def add_particles(draft: Draft, lex: Lexicon, rng: random.Random, rate: float) -> None:
-    """Swap a sentence-final particle for another, or add one where a statement allows it."""
+def add_particles(
+    draft: Draft, lex: Lexicon, rng: random.Random, rate: float, budget: int | None = None
+) -> None:
+    """Swap a sentence-final particle for another, or add one where a statement allows it,
+    at most `budget` times (None: wherever the rate says). A limited budget goes to
+    sentences in a random order, so it does not always land on the last one."""
     rules = lex.particles
-    for end in reversed(_sentence_ends(draft.pieces)):
+    ends = list(reversed(_sentence_ends(draft.pieces)))
+    if budget is not None:
+        rng.shuffle(ends)
+    for n, end in enumerate(ends):
+        if budget is not None and budget <= 0:
+            return
         if draft.pieces[end].text not in rules.terminals or rng.random() >= rate:
             continue
         i, before = end - 1, draft.pieces[end - 1]
@@ -128,6 +172,10 @@ def add_particles(draft: Draft, lex: Lexicon, rng: random.Random, rate: float) -
         elif _accepts_particle(before, rules):
             draft.pieces.insert(end, draft.new(rng.choice(rules.addable)))
             draft.edits.append(Edit("particle", "", draft.pieces[end].orig))
+            ends[n + 1 :] = [e + 1 if e >= end else e for e in ends[n + 1 :]]
+        else:
+            continue
+        budget = None if budget is None else budget - 1
 
 
 def split_lines(pieces: Pieces) -> list[Pieces]:
@@ -163,8 +211,10 @@ def _line_key(line: Pieces) -> str | None:
     return None
 
 
-def _shuffle_runs(items: list[Pieces], keys: list[str | None], rng: random.Random) -> bool:
-    changed, start = False, 0
+def _shuffle_runs(
+    items: list[Pieces], keys: list[str | None], rng: random.Random, *, start: int = 0
+) -> bool:
+    changed = False
     while start < len(items):
         end = start
         while end + 1 < len(items) and keys[start] and keys[end + 1] == keys[start]:
@@ -195,10 +245,11 @@ def _shuffle_hashtags(line: Pieces, rng: random.Random) -> bool:
     return changed
 
 
-def reorder(draft: Draft, rng: random.Random) -> None:
-    """Shuffle runs whose order carries no meaning: bullet lines, info lines, hashtags."""
+def reorder(draft: Draft, rng: random.Random, *, keep_first: bool = False) -> None:
+    """Shuffle runs whose order carries no meaning: bullet lines, info lines, hashtags.
+    With `keep_first` the first line stays first (its hashtags may still change order)."""
     lines = split_lines(draft.pieces)
-    if _shuffle_runs(lines, [_line_key(line) for line in lines], rng):
+    if _shuffle_runs(lines, [_line_key(line) for line in lines], rng, start=int(keep_first)):
         draft.edits.append(Edit("reorder", "lines", "lines"))
     for line in lines:
         if _shuffle_hashtags(line, rng):
@@ -206,8 +257,22 @@ def reorder(draft: Draft, rng: random.Random) -> None:
     draft.pieces = join_lines(lines)
 
 
+def keep_width(draft: Draft, width: str) -> None:
+    """Write every mark in the master's width when the master uses one (a master with
+    ASCII `,:?` never gets `！～`, and the reverse); a mixed master is left as it is."""
+    if width == "mixed":
+        return
+    table = TO_HALF if width == "half" else TO_FULL
+    for i, piece in enumerate(draft.pieces):
+        if piece.kind == "punct" and piece.orig.translate(table) != piece.orig:
+            draft.pieces[i] = dataclasses.replace(
+                piece, text=piece.text.translate(table), orig=piece.orig.translate(table)
+            )
+
+
 def sign(draft: Draft, signature: str) -> None:
-    line = Piece(f"—— {signature}", f"—— {signature}", "word")
+    # Marked as added: like a frame line, the signature is no part of the body.
+    line = Piece(f"—— {signature}", f"—— {signature}", "word", added=True)
     draft.pieces = [*draft.pieces, Piece("\n", "\n", "newline"), line]
     draft.added_lines += 1
     draft.edits.append(Edit("signature", "", line.orig))
@@ -222,15 +287,28 @@ def transform(
     frames: FrameTables,
     max_length: int,
     signature: str | None,
+    voice: Voice,
+    width: str,
 ) -> None:
     """The whole per-rep pipeline, in a fixed order so a seed always means the same copy."""
     reserve = len(signature) + 4 if signature else 0
-    add_frame_lines(draft, frames, rng, options, max_length=max_length, reserve=reserve)
+    budget = PARTICLE_BUDGET[voice.particles]
+    used = add_frame_lines(
+        draft,
+        frames,
+        rng,
+        options,
+        max_length=max_length,
+        reserve=reserve,
+        voice=voice,
+        particles=64 if budget is None else budget,
+    )
     substitute_synonyms(draft, lex, rng, options.synonym_rate)
     swap_emoji(draft, lex, rng, options.emoji_rate)
-    add_particles(draft, lex, rng, options.particle_rate)
+    add_particles(draft, lex, rng, options.particle_rate, None if budget is None else budget - used)
     vary_punctuation(draft, rng, options.punctuation_rate)
     if options.reorder:
-        reorder(draft, rng)
+        reorder(draft, rng, keep_first=voice.frame_lines != "free")
+    keep_width(draft, width)
     if signature:
         sign(draft, signature)

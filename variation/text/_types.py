@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
+
+FrameLines = Literal["off", "closer", "after_first", "free"]
+ParticleLevel = Literal["none", "light", "normal"]
+FRAME_LINES: tuple[FrameLines, ...] = ("off", "closer", "after_first", "free")
+PARTICLE_LEVELS: tuple[ParticleLevel, ...] = ("none", "light", "normal")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +86,36 @@ DEFAULT_OPTIONS = TextOptions()
 
 
 @dataclass(frozen=True, slots=True)
+class Voice:
+    """What a brand lets the engine do where people look (the default suits most brands).
+
+    frame_lines:
+      - "off": no added lines at all;
+      - "closer": one closing line below the post (the default);
+      - "after_first": an opener after the post's first line (never above it) and a closer;
+      - "free": an opener above the first line and a closer (the seed product's behaviour).
+    particles:
+      - "none": no sentence-final particle is added or swapped;
+      - "light": at most one per copy (the default);
+      - "normal": as many as `TextOptions.particle_rate` gives.
+    The first line of every copy is the master's first line, varied only inside it, unless
+    frame_lines is "free". Punctuation always keeps the master's width (see vary_text).
+    """
+
+    frame_lines: FrameLines = "closer"
+    particles: ParticleLevel = "light"
+
+    def __post_init__(self) -> None:
+        if self.frame_lines not in FRAME_LINES:
+            raise ValueError(f"Voice.frame_lines must be one of {FRAME_LINES}")
+        if self.particles not in PARTICLE_LEVELS:
+            raise ValueError(f"Voice.particles must be one of {PARTICLE_LEVELS}")
+
+
+DEFAULT_VOICE = Voice()
+
+
+@dataclass(frozen=True, slots=True)
 class Edit:
     """One change made to the master: kind, the text before (empty for an insertion) and after."""
 
@@ -92,8 +128,10 @@ class Edit:
 class TextVariant:
     """One rep's copy. `protected` gives each protected span's offsets in `text`.
 
-    `attempts` counts the draws it took; `clears_batch` is False only when a batch ran out of
-    attempts and issued its most distinct candidate instead (never silently: callers report it).
+    `body` is `text` without the added frame lines and the signature: what the batch judges
+    for diversity besides the whole copy. `attempts` counts the draws it took; `clears_batch`
+    is False only when a batch ran out of attempts and issued its most distinct candidate
+    instead (never silently: callers report it).
     """
 
     text: str
@@ -102,5 +140,15 @@ class TextVariant:
     protected: tuple[Span, ...]
     script: str
     lexicon_version: str
+    body: str = ""
     attempts: int = 1
     clears_batch: bool = True
+    voice: Voice = field(default=DEFAULT_VOICE)
+
+    def fold_risk(self, *, max_lines: int = 6, max_chars: int = 100) -> FoldRisk:
+        """This copy's fold risk and suggested split (body + first comment), as text."""
+        from variation.text._foldrisk import fold_risk  # here: _foldrisk imports this module
+
+        return fold_risk(
+            self.text, max_lines=max_lines, max_chars=max_chars, protected=self.protected
+        )

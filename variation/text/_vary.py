@@ -14,8 +14,16 @@ from variation.text._gates import failed_gates
 from variation.text._lexicon import load_lexicon
 from variation.text._pieces import Piece, analyse
 from variation.text._spintax import Template, parse_spintax, render_spintax, render_spintax_index
-from variation.text._transforms import sign, transform
-from variation.text._types import DEFAULT_OPTIONS, Edit, Span, TextOptions, TextVariant
+from variation.text._transforms import sign, split_lines, transform
+from variation.text._types import (
+    DEFAULT_OPTIONS,
+    DEFAULT_VOICE,
+    Edit,
+    Span,
+    TextOptions,
+    TextVariant,
+    Voice,
+)
 
 # Draws tried inside one call before settling for the master as written (which passes every
 # gate); a handful suffices because gates rarely fail with the default options.
@@ -42,6 +50,14 @@ def _assemble(pieces: Sequence[Piece], span_count: int) -> tuple[str, tuple[Span
     return "".join(parts), tuple(s for s in spans if s is not None)
 
 
+def _body(pieces: Sequence[Piece]) -> str:
+    """The copy without the lines the engine added (frame lines, signature)."""
+    lines = [
+        line for line in split_lines(list(pieces)) if not line or not all(p.added for p in line)
+    ]
+    return "\n".join("".join(p.orig for p in line) for line in lines)
+
+
 def vary_text(
     text: str,
     *,
@@ -50,14 +66,18 @@ def vary_text(
     options: TextOptions = DEFAULT_OPTIONS,
     signature: str | None = None,
     slot: int | None = None,
+    voice: Voice = DEFAULT_VOICE,
 ) -> TextVariant:
     """One copy of `text`, a pure function of all arguments.
 
-    Editor alternatives (`{a|b}`) are resolved first. `slot`, the rep's position in its
-    batch, spreads a batch's reps evenly over the alternatives; without it the seed picks.
-    Protected spans (found automatically,
+    Editor alternatives (`{a|b}`, inline or per sentence: see variation.text.sentences) are
+    resolved first. `slot`, the rep's position in its batch, spreads a batch's reps evenly
+    over the alternatives; without it the seed picks. Protected spans (found automatically,
     plus `protected` terms) come out byte-identical; every copy passes the fidelity gates.
-    Raises SpintaxError for malformed alternatives.
+    `voice` decides the frame lines and particles; the first line stays the master's first
+    line (varied only inside) unless voice.frame_lines is "free", and punctuation keeps the
+    master's width when the master uses one. The result's `body` is the copy without frame
+    lines and signature. Raises SpintaxError for malformed alternatives.
     """
     template, lex, terms = _template(text), load_lexicon(), frozenset(protected)
     for draw in range(_DRAWS):
@@ -73,7 +93,15 @@ def vary_text(
         max_length = math.floor(len(base) * options.max_length_ratio)
         frames = frame_tables(base, terms, options.domain)
         transform(
-            draft, lex, rng, options, frames=frames, max_length=max_length, signature=signature
+            draft,
+            lex,
+            rng,
+            options,
+            frames=frames,
+            max_length=max_length,
+            signature=signature,
+            voice=voice,
+            width=master.width,
         )
         copy, spans = _assemble(draft.pieces, len(master.spans))
         added = [
@@ -93,10 +121,26 @@ def vary_text(
             options=options,
         ):
             return TextVariant(
-                copy, str(seed), tuple(draft.edits), spans, master.script, lex.version
+                copy,
+                str(seed),
+                tuple(draft.edits),
+                spans,
+                master.script,
+                lex.version,
+                body=_body(draft.pieces),
+                voice=voice,
             )
     plain = Draft(list(master.pieces), [], master.script)
     if signature:
         sign(plain, signature)
     copy, spans = _assemble(plain.pieces, len(master.spans))
-    return TextVariant(copy, str(seed), tuple(plain.edits), spans, master.script, lex.version)
+    return TextVariant(
+        copy,
+        str(seed),
+        tuple(plain.edits),
+        spans,
+        master.script,
+        lex.version,
+        body=_body(plain.pieces),
+        voice=voice,
+    )
