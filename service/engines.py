@@ -16,8 +16,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from service import _detector
-from service._detector import DetectorFigures
 from variation.image import (
     DecodedImage,
     ImageHashes,
@@ -29,16 +27,23 @@ from variation.image import (
     issue_image_copies,
 )
 from variation.text import (
-    FingerprintIndex,
+    DetectorReport,
+    IssuedText,
+    Masked,
     TextOptions,
+    Voice,
     base_tokenizer,
-    fingerprint,
+    batch_clears,
+    copy_body,
+    detector_report,
     fold_risk,
     issue_text_copies,
+    mask_protected,
+    plain_rewrite_rejections,
+    restore_placeholders,
+    rewrite_rejections,
     vary_text,
 )
-from variation.text.gates import plain_rewrite_rejections, rewrite_rejections
-from variation.text.placeholders import Masked, mask_protected, restore_placeholders
 
 TEXT_OPTIONS = TextOptions()
 IMAGE_OPTIONS = ImageOptions()
@@ -98,45 +103,18 @@ def fold_risk_of(text: str) -> dict[str, Any]:
     }
 
 
-@dataclass(frozen=True)
-class TextVoice:
-    """The brand voice as the service stores it (service/posts/voice.py)."""
-
-    frame_lines: str = "closer"
-    particles: str = "light"
-
-
-# SEAM (issue 17): until the engine takes its own Voice, the voice is approximated with the
-# options it has: no opener anywhere (so the first line stays the master's), at most one
-# closing line, and a particle rate low enough that most copies get none or one.
-_FRAME_RATES = {"off": (0.0, 0.0), "closer": (0.0, 1.0), "after_first": (0.0, 1.0)}
-_PARTICLE_RATES = {"none": 0.0, "light": 0.05, "normal": TEXT_OPTIONS.particle_rate}
-
-
-def voice_options(voice: TextVoice) -> TextOptions:
-    if voice.frame_lines not in _FRAME_RATES and voice.frame_lines != "free":
-        raise ValueError(f"unknown frame_lines {voice.frame_lines!r}")
-    opener, closer = _FRAME_RATES.get(voice.frame_lines, (1.0, 1.0))
-    return dataclasses.replace(
-        TEXT_OPTIONS,
-        opener_rate=opener,
-        closer_rate=closer,
-        frame_parts=TEXT_OPTIONS.frame_parts if voice.frame_lines == "free" else 1,
-        particle_rate=_PARTICLE_RATES[voice.particles],
-    )
-
-
 def text_copy(
     master: str,
     rep_key: str,
     *,
     seed_prefix: str,
     protected: Sequence[str],
-    issued: Sequence[str],
-    voice: TextVoice = TextVoice(),
+    issued: Sequence[str | IssuedText],
+    voice: Voice | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """One rep's text, clearing every copy already issued for the post. `master` may hold
-    the editor's alternatives as spintax: rep n of the post gets combination n."""
+    """One rep's text, clearing every copy already issued for the post (pass issued copies
+    as IssuedText(text, body) when their body is stored, so the rule judges bodies).
+    `master` may hold the editor's alternatives as spintax: rep n gets combination n."""
     if not master.strip():
         return master, {}
     variant = issue_text_copies(
@@ -145,7 +123,8 @@ def text_copy(
         seed_prefix=seed_prefix,
         protected=protected,
         issued=issued,
-        options=voice_options(voice),
+        options=TEXT_OPTIONS,
+        voice=voice or Voice(),
     )[0]
     return variant.text, {
         "seed": variant.seed,
@@ -153,35 +132,27 @@ def text_copy(
         "clears_batch": variant.clears_batch,
         "edits": [e.kind for e in variant.edits],
         "lexicon_version": variant.lexicon_version,
-        "body": body_of(variant.text, [(e.kind, e.after) for e in variant.edits]),
+        "body": variant.body,
+        "voice": {"frame_lines": variant.voice.frame_lines, "particles": variant.voice.particles},
     }
 
 
-@dataclass(frozen=True)
-class SimulatedCopy:
-    text: str
-    body: str  # the text without added frame lines and signature
+def issued_texts(texts: Sequence[str], bodies: Sequence[str | None]) -> list[IssuedText]:
+    """Issued copies as the batch rule takes them (a None body: recovered from the text)."""
+    return [IssuedText(text, body) for text, body in zip(texts, bodies, strict=True)]
 
 
-_FRAME_EDITS = frozenset({"opener", "closer", "signature"})
-
-
-def body_of(text: str, edits: Sequence[tuple[str, str]]) -> str:
-    """`text` without the lines its frame and signature edits added."""
-    added = {after.strip() for kind, after in edits if kind in _FRAME_EDITS and after.strip()}
-    return "\n".join(line for line in text.split("\n") if line.strip() not in added).strip()
-
-
-def simulated_copies(
+def simulated_bodies(
     master: str,
     rep_keys: Sequence[str],
     *,
     seed_prefix: str,
     protected: Sequence[str],
-    issued: Sequence[str],
-    voice: TextVoice,
-) -> list[SimulatedCopy]:
-    """The copies `rep_keys` would get after `issued`, made now and stored nowhere."""
+    issued: Sequence[str | IssuedText],
+    voice: Voice,
+) -> list[str]:
+    """The bodies the copies of `rep_keys` would have after `issued`: made now, stored
+    nowhere (the diversity meter's simulation before publishing)."""
     if not master.strip() or not rep_keys:
         return []
     copies = issue_text_copies(
@@ -190,20 +161,21 @@ def simulated_copies(
         seed_prefix=seed_prefix,
         protected=protected,
         issued=issued,
-        options=voice_options(voice),
+        options=TEXT_OPTIONS,
+        voice=voice,
     )
-    return [
-        SimulatedCopy(copy.text, body_of(copy.text, [(e.kind, e.after) for e in copy.edits]))
-        for copy in copies
-    ]
+    return [copy.body for copy in copies]
 
 
-def detector_figures(bodies: Sequence[str], master: str) -> DetectorFigures:
-    """What a standard near-duplicate detector makes of a batch's bodies.
+def recovered_body(text: str, master: str) -> str:
+    """The body of a copy issued before bodies were stored."""
+    return copy_body(text, master)
 
-    SEAM (issue 17): the engine's public `detector_report` is to replace service/_detector.py
-    here; until it lands, that module computes the same standard measures."""
-    return _detector.figures(bodies, master)
+
+def detector_figures(bodies: Sequence[str], master: str) -> DetectorReport:
+    """What a standard near-duplicate detector makes of a batch's bodies (the engine's
+    detector_report, with a hash key the engine does not use)."""
+    return detector_report(list(bodies), master, bodies=list(bodies))
 
 
 @dataclass(frozen=True)
@@ -251,32 +223,40 @@ _SUGGESTION_OPTIONS = dataclasses.replace(
 )
 
 
+# A sentence the lexicon has no synonym for still gets something to choose from: the same
+# draws again with sentence-final particles.
+_PARTICLE_SUGGESTIONS = dataclasses.replace(_SUGGESTION_OPTIONS, particle_rate=0.5)
+_SUGGESTION_PASSES = (
+    (_SUGGESTION_OPTIONS, Voice(frame_lines="off", particles="none")),
+    (_PARTICLE_SUGGESTIONS, Voice(frame_lines="off", particles="normal")),
+)
+
+
 def local_rewrites(sentence: str, *, protected: Sequence[str], count: int) -> list[str]:
-    """Up to `count` different rewrites of `sentence` by the local engine (synonyms), each
-    passing the rewrite gate; deterministic, so the same sentence gets the same list."""
+    """Up to `count` different rewrites of `sentence` by the local engine (synonyms, then
+    particles), each passing the rewrite gate; deterministic: same sentence, same list."""
     found: list[str] = []
-    for draw in range(count * 6):
-        text = vary_text(
-            sentence, seed=f"suggest:{draw}", protected=protected, options=_SUGGESTION_OPTIONS
-        ).text
-        if text not in found and not plain_rejections(sentence, text, protected):
-            found.append(text)
-            if len(found) == count:
-                break
+    for options, voice in _SUGGESTION_PASSES:
+        for draw in range(count * 4):
+            text = vary_text(
+                sentence, seed=f"suggest:{draw}", protected=protected, options=options, voice=voice
+            ).text
+            if text not in found and not plain_rejections(sentence, text, protected):
+                found.append(text)
+                if len(found) == count:
+                    return found
     return found
 
 
-def text_clears(text: str, others: Sequence[str]) -> bool:
-    """Whether `text` keeps the batch's SimHash and Jaccard distance from all `others`."""
-    index = FingerprintIndex()
-    for other in others:
-        index.add(fingerprint(other))
-    near = index.nearest(fingerprint(text))
-    return (
-        near.char_distance >= TEXT_OPTIONS.min_simhash_distance
-        and near.word_distance >= TEXT_OPTIONS.min_simhash_distance
-        and near.jaccard < TEXT_OPTIONS.max_jaccard
-    )
+def text_clears(
+    text: str,
+    others: Sequence[str | IssuedText],
+    *,
+    body: str | None = None,
+    master: str | None = None,
+) -> bool:
+    """The batch rule (variation.text.batch_clears) for `text` against `others`."""
+    return batch_clears(IssuedText(text, body), others, master=master, options=TEXT_OPTIONS)
 
 
 def image_clears(params: dict[str, Any], others: Sequence[dict[str, Any]]) -> bool:

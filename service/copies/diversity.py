@@ -29,21 +29,24 @@ def meter(session: Session, settings: Settings, post: Post) -> DiversityRead:
     teams = list(plan.teams or []) if plan is not None else []
     targeted = plans_repository.targeted_reps(session, org_id=post.org_id, teams=teams)
     issued = repository.issued(session, org_id=post.org_id, post_id=post.id)
-    bodies = repository.issued_bodies(session, org_id=post.org_id, post_id=post.id)
+    bodies = [
+        body or engines.recovered_body(text, post.text)
+        for text, body in zip(issued.texts, issued.bodies, strict=True)
+    ]
     have_copy = set(repository.reps_with_copy(session, org_id=post.org_id, post_id=post.id))
     wanted = max(0, min(settings.meter_max_reps, len(targeted) or HYPOTHETICAL_REPS) - len(bodies))
     keys = [str(rep.id) for rep in targeted if rep.id not in have_copy][:wanted]
     keys += [f"meter-{n}" for n in range(wanted - len(keys))]
     recipe = text_recipe(session, post)
-    simulated = engines.simulated_copies(
+    simulated = engines.simulated_bodies(
         recipe.master,
         keys,
         seed_prefix=f"post{post.id}-{post.seed_salt}",
         protected=post.protected,
-        issued=issued.texts,
+        issued=engines.issued_texts(issued.texts, issued.bodies),
         voice=recipe.voice,
     )
-    figures = engines.detector_figures([*bodies, *(c.body for c in simulated)], post.text)
+    figures = engines.detector_figures([*bodies, *simulated], post.text)
     distinct = sentences.distinct_bodies(versions.current_sentences(session, post))
     level, advice = _advice(figures, distinct)
     return DiversityRead(
@@ -53,6 +56,7 @@ def meter(session: Session, settings: Settings, post: Post) -> DiversityRead:
         flagged_pairs=figures.flagged_pairs,
         flagged_share=round(figures.flagged_share, 4),
         identical_bodies=figures.identical_bodies,
+        bodies_equal_master=figures.bodies_equal_master,
         distinct_bodies=distinct,
         level=level,
         advice=advice,
@@ -62,15 +66,20 @@ def meter(session: Session, settings: Settings, post: Post) -> DiversityRead:
 Level = Literal["good", "warn", "bad"]
 
 
-def _advice(figures: engines.DetectorFigures, distinct: int) -> tuple[Level, str]:
+def _advice(figures: engines.DetectorReport, distinct: int) -> tuple[Level, str]:
     share = f"{figures.flagged_share:.1%}"
-    if figures.flagged_pairs == 0 and figures.identical_bodies == 0:
+    if not (figures.flagged_pairs or figures.identical_bodies or figures.bodies_equal_master):
         more = "" if distinct > 1 else "正文目前只靠同义词变化，添加改写可进一步降低重复。"
-        return "good", f"检测器不会把任何两份版本判为重复。{more}"
-    bad = figures.flagged_share >= WARN_SHARE or figures.identical_bodies
+        return "good", f"常见查重不会把任何两份版本判为重复。{more}"
+    bad = (
+        figures.flagged_share >= WARN_SHARE
+        or figures.identical_bodies
+        or figures.bodies_equal_master
+    )
     level: Level = "bad" if bad else "warn"
     return level, (
         f"有 {figures.flagged_pairs} 对版本（{share}）正文过于相似，"
-        f"{figures.identical_bodies} 份正文完全相同，可能被平台判为重复。"
-        "添加改写可降低重复：在素材编辑页为主要句子添加 2–3 个改写并勾选。"
+        f"{figures.identical_bodies} 对正文完全相同，"
+        f"{figures.bodies_equal_master} 份正文与原文相同，可能被平台判为重复。"
+        f"{figures.advice or '添加改写可降低重复'}：在“编辑改写”里为主要句子添加 2–3 个改写并勾选。"
     )

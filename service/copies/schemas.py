@@ -42,7 +42,8 @@ class DiversityRead(BaseModel):
     pairs: int
     flagged_pairs: int = Field(description="body pairs with 5-gram Jaccard >= 0.8 or SimHash <= 3")
     flagged_share: float
-    identical_bodies: int
+    identical_bodies: int = Field(description="pairs of copies whose bodies are equal")
+    bodies_equal_master: int
     distinct_bodies: int = Field(description="bodies the approved alternatives can give")
     level: Literal["good", "warn", "bad"]
     advice: str

@@ -48,7 +48,7 @@ class TextRecipe:
 
     master: str
     version: int
-    voice: engines.TextVoice
+    voice: engines.Voice
 
 
 def text_recipe(session: Session, post: Post) -> TextRecipe:
@@ -56,7 +56,7 @@ def text_recipe(session: Session, post: Post) -> TextRecipe:
     return TextRecipe(
         master=versions.engine_master(session, post),
         version=post.text_version,
-        voice=engines.TextVoice(frame_lines=voice.frame_lines, particles=voice.particles),
+        voice=engines.Voice(frame_lines=voice.frame_lines, particles=voice.particles),
     )
 
 
@@ -97,7 +97,7 @@ def _draft(
         str(rep.id),
         seed_prefix=seed_prefix,
         protected=post.protected,
-        issued=issued.texts,
+        issued=engines.issued_texts(issued.texts, issued.bodies),
         voice=recipe.voice,
     )
     requests = [
@@ -125,7 +125,11 @@ def _redo_collisions(
     newer: Issued,
 ) -> Draft:
     """The draft with whatever collides with a copy issued since it was made made again."""
-    text_ok = not draft.text.strip() or engines.text_clears(draft.text, newer.texts)
+    text_ok = not draft.text.strip() or engines.text_clears(
+        draft.text,
+        engines.issued_texts(newer.texts, newer.bodies),
+        body=str(draft.text_params.get("body") or draft.text),
+    )
     redo = {
         master.position
         for master, result in zip(post.images, draft.images, strict=True)

@@ -73,7 +73,9 @@ class SentencesRequest(BaseModel):
 @router.post("/sentences")
 def split_sentences(data: SentencesRequest, editor: RequireEditor) -> AlternativesRead:
     """The text's sentences, with `sentences`' alternatives checked, and the distinct bodies."""
-    return versions.preview(data.text.strip("\n"), data.protected, data.sentences)
+    return versions.preview(
+        data.text.replace("\r\n", "\n").strip("\n"), data.protected, data.sentences
+    )
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

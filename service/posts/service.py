@@ -47,7 +47,8 @@ def create(
     uploads: list[Upload],
 ) -> Post:
     """A draft post with normalised (metadata-free) copies of its images."""
-    title, text = data.title.strip(), data.text.strip("\n")
+    # Browsers send a textarea's line breaks as CRLF; a post's lines are LF everywhere else.
+    title, text = data.title.strip(), data.text.replace("\r\n", "\n").strip("\n")
     for value, what in [
         (title, "the title"),
         (text, "the text"),

@@ -19,20 +19,28 @@ from service.models import Post, PostTextVersion
 from service.posts import repository, sentences
 from service.posts.schemas import AlternativeIn, AlternativesRead, SentenceIn, SentenceRead
 from service.rewrite.reasons import describe
-from variation.text import has_spintax
 
 
 def current_sentences(session: Session, post: Post) -> list[sentences.Sentence]:
-    """The current version's sentences; a post without alternatives gets its text's."""
-    row = repository.version(session, post_id=post.id, version=post.text_version)
+    """The current version's sentences; a post without saved alternatives gets its text's
+    (inline choices as alternatives)."""
+    row = _current(session, post)
     if row is None or not row.sentences:
-        return sentences.split(post.text, protected=post.protected)
+        return sentences.split_or_whole(post.text, protected=post.protected)
     return [_from_json(item) for item in row.sentences]
 
 
 def engine_master(session: Session, post: Post) -> str:
-    """What the engine varies: the text with approved alternatives as spintax."""
-    return sentences.to_spintax(current_sentences(session, post))
+    """What the engine varies: the text with ticked alternatives as spintax; the text as
+    written (inline spintax included) while no alternatives were saved."""
+    row = _current(session, post)
+    if row is None or not row.sentences:
+        return post.text
+    return sentences.to_spintax([_from_json(item) for item in row.sentences])
+
+
+def _current(session: Session, post: Post) -> PostTextVersion | None:
+    return repository.version(session, post_id=post.id, version=post.text_version)
 
 
 def first_version(
@@ -134,13 +142,10 @@ def _match(
         alternatives = [
             a for a in item.alternatives if a.text.strip() not in {"", sentence.text.strip()}
         ]
-        if alternatives and has_spintax(sentence.text):
-            raise Unprocessable(
-                f"第 {number} 句已用 {{…|…}} 写了备选，请在文案里直接修改，不要再加改写",
-                code="alternatives_on_spintax",
-            )
+        written = {a.text for a in sentence.alternatives}  # the text's own inline choices
         for alternative in alternatives:
-            _check(number, sentence.text, alternative.text.strip(), protected)
+            if alternative.text.strip() not in written:
+                _check(number, sentence.text, alternative.text.strip(), protected)
         out.append(
             {
                 "text": sentence.text,

@@ -44,7 +44,9 @@ def sentences(
     x_csrf_token: Annotated[str, Header()] = "",
 ) -> AlternativesRead:
     _editor(request, staff, runtime, x_csrf_token)
-    return versions.preview(data.text.strip("\n"), data.protected, data.sentences)
+    return versions.preview(
+        data.text.replace("\r\n", "\n").strip("\n"), data.protected, data.sentences
+    )
 
 
 @router.post("/rewrite/suggestions", responses=PROVIDER_ERRORS, response_model=SuggestionsRead)

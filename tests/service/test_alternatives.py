@@ -71,6 +71,13 @@ class TestSplitting:
         ).json()
         assert body["distinct_bodies"] == 2 * 2  # (master + 1 ticked) × (master + 1)
 
+    def test_a_browsers_crlf_line_breaks_split_like_lf(self, client: TestClient, org: Org) -> None:
+        crlf = TEXT.replace("\n", "\r\n")
+        post = create(client, org, text=crlf, sentences=json.dumps(sentences_json(ALTERNATIVES)))
+        assert post["text"] == TEXT
+        odd = client.post("/api/posts/sentences", headers=org.editor, json={"text": "好。\r\r好"})
+        assert odd.status_code == 200
+
 
 class TestStoredAlternatives:
     def test_a_post_keeps_its_alternatives_and_reps_spread_over_them(
@@ -83,8 +90,9 @@ class TestStoredAlternatives:
         reps = add_reps(org, [f"销售{n}" for n in range(6)])
         texts = [copy_text(client, org, post["id"], rep_id) for rep_id, _ in reps]
         openings = {
-            next(o for o in (SENTENCES[0], *ALTERNATIVES[0]) if o[:4] in t[:12]) for t in texts
-        }
+            "alt 2" if t.startswith("防晒衣") else "alt 1" if "已经到店" in t else "master"
+            for t in texts
+        }  # markers the engine's synonyms leave alone
         assert len(openings) == 3  # six reps use all three openings
         assert all("¥199" in t and "138-1234-5678" in t for t in texts)
 
@@ -169,23 +177,29 @@ class TestInlineSpintax:
         post = create(client, org, text="{限时特惠|限量特供}：防晒衣今天只要¥199！欢迎来店试穿。")
         reps = add_reps(org, ["甲", "乙", "丙", "丁"])
         texts = [copy_text(client, org, post["id"], rep_id) for rep_id, _ in reps]
-        assert any("限时特惠" in t for t in texts) and any("限量特供" in t for t in texts)
+        assert any("限时" in t for t in texts) and any("限量" in t for t in texts)
         assert not any("{" in t or "|" in t for t in texts)
 
-    def test_a_spintax_sentence_takes_no_extra_alternatives(
+    def test_inline_choices_are_the_sentences_alternatives(
         self, client: TestClient, org: Org
     ) -> None:
         text = "{限时特惠|限量特供}来啦！欢迎来店试穿。"
         split = client.post("/api/posts/sentences", headers=org.editor, json={"text": text})
+        first = split.json()["sentences"][0]
+        assert first["text"] == "限时特惠来啦！"
+        assert first["alternatives"] == [{"text": "限量特供来啦！", "approved": True}]
         assert split.json()["distinct_bodies"] == 2
         given = [
-            {"text": s["text"], "alternatives": [{"text": "特价来啦！"}] if i == 0 else []}
+            {"text": s["text"], "alternatives": [*s["alternatives"], {"text": "特价来啦！"}]}
+            if i == 0
+            else s
             for i, s in enumerate(split.json()["sentences"])
         ]
         response = client.post(
             "/api/posts/sentences", headers=org.editor, json={"text": text, "sentences": given}
         )
-        assert response.status_code == 422 and response.json()["error"] == "alternatives_on_spintax"
+        assert response.status_code == 200, response.text
+        assert response.json()["distinct_bodies"] == 3
 
 
 class TestVoice:

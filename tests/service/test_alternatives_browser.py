@@ -101,9 +101,9 @@ def test_editor_adds_ticks_deletes_alternatives_and_sees_the_meter(
     page.locator('[data-sentence="0"] [data-approve]').last.uncheck()
     wait_count(page, 2)
 
-    page.locator('[data-sentence="2"] [data-suggest]').click()
-    page.wait_for_selector('[data-sentence="2"] [data-suggestion]')
-    page.locator('[data-sentence="2"] [data-suggestion]').first.click()
+    page.locator('[data-sentence="1"] [data-suggest]').click()
+    page.wait_for_selector('[data-sentence="1"] [data-suggestion]')
+    page.locator('[data-sentence="1"] [data-suggestion]').first.click()
     wait_count(page, 4)
     assert "4 种正文" in page.inner_text("[data-distinct-count]")
 
@@ -114,7 +114,7 @@ def test_editor_adds_ticks_deletes_alternatives_and_sees_the_meter(
     )
     page.wait_for_selector("[data-editor-error]:not(:empty)")
     assert "价格" in page.inner_text("[data-editor-error]")
-    page.locator('[data-sentence="1"] [data-delete]').click()
+    page.locator('[data-sentence="1"] [data-delete]').last.click()
     page.wait_for_selector("[data-editor-error]:empty", state="attached")
 
     page.select_option("#frame_lines", "off")
