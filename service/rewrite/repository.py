@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.models import RewriteProvider
@@ -22,3 +23,8 @@ def delete(session: Session, *, org_id: int) -> None:
     if row is not None:
         session.delete(row)
         session.flush()
+
+
+def all_providers(session: Session) -> list[RewriteProvider]:
+    """Across organisations: only re-encrypting keys after a secret-key rotation needs this."""
+    return list(session.scalars(select(RewriteProvider).order_by(RewriteProvider.org_id)))

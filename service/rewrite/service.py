@@ -109,6 +109,17 @@ def update(
     return read(session, org_id=org_id)
 
 
+def rotate_keys(session: Session, settings: Settings) -> int:
+    """Re-encrypt every organisation's stored key under the newest secret key (run after
+    rotating MOMENTCAST_SECRET_KEY, before dropping the previous key). Returns how many."""
+    secrets = box(settings)
+    rows = repository.all_providers(session)
+    for row in rows:
+        row.api_key_encrypted = secrets.rotate(row.api_key_encrypted)
+    session.flush()
+    return len(rows)
+
+
 def remove(session: Session, *, org_id: int) -> ProviderRead:
     """Back to the local engine's suggestions."""
     repository.delete(session, org_id=org_id)

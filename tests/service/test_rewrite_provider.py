@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from service.app import create_app
 from service.db import unit_of_work
-from service.encryption import SecretBox
+from service.encryption import DecryptionError, SecretBox
 from service.models import RewriteProvider, Role
 from service.orgs import service as orgs_service
+from service.rewrite import service as rewrite_service
 from service.rewrite.service import KEY_PURPOSE
 from service.runtime import Runtime
 from tests.service.conftest import PASSWORD, migrated_runtime
@@ -172,6 +173,36 @@ class TestProviderSettings:
         assert provider.requests == []
 
 
+class TestKeyRotation:
+    def test_a_key_stored_under_the_previous_secret_still_works_and_is_re_encrypted(
+        self, rewrite_runtime: Runtime, brand: Brand, tmp_path: Any, database_url: str
+    ) -> None:
+        old = rewrite_runtime.settings.secret_keys
+        with rewrite_runtime.sessions() as session:
+            session.add(
+                RewriteProvider(
+                    org_id=brand.id,
+                    base_url="https://api.deepseek.com/v1",
+                    model="deepseek-chat",
+                    api_key_encrypted=SecretBox(old, purpose=KEY_PURPOSE).encrypt(API_KEY),
+                    key_hint="sk-…3f1c",
+                )
+            )
+            session.commit()
+        with migrated_runtime(
+            database_url, tmp_path, secret_key="the-new-key", previous_secret_keys=old[-1]
+        ) as rotated:
+            with unit_of_work(rotated.sessions) as session:
+                assert rewrite_service.rotate_keys(session, rotated.settings) >= 1
+            with rotated.sessions() as session:
+                row = session.get(RewriteProvider, brand.id)
+                assert row is not None
+                newest = SecretBox(("the-new-key",), purpose=KEY_PURPOSE)
+                assert newest.decrypt(row.api_key_encrypted) == API_KEY
+        with pytest.raises(DecryptionError):
+            SecretBox(("unrelated",), purpose=KEY_PURPOSE).decrypt(row.api_key_encrypted)
+
+
 class TestPlaceholders:
     def test_protected_values_never_leave_and_come_back_in_place(
         self, api: TestClient, brand: Brand, provider: FakeProvider
@@ -308,7 +339,9 @@ class TestKeySecrecy:
             responses.append(suggest(api, brand))
             responses.append(api.get("/api/org/rewrite-provider", headers=brand.admin))
             responses.append(api.get("/openapi.json"))
-        assert [r.status_code for r in responses] == [200, 502, 502, 504, 200, 200]
+            responses.append(api.get("/admin/settings", headers=brand.admin))
+        assert [r.status_code for r in responses] == [200, 502, 502, 504, 200, 200, 200]
+        assert "sk-…3f1c" in responses[-1].text  # the settings page shows the hint only
         assert len(caplog.records) > 0
         for response in responses:
             assert API_KEY not in response.text and API_KEY[3:] not in response.text

@@ -82,12 +82,14 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("rewrite_providers")
     op.drop_table("post_text_versions")
-    with op.batch_alter_table("copies", schema=None) as batch_op:
-        batch_op.drop_column("text_version")
-    with op.batch_alter_table("posts", schema=None) as batch_op:
-        batch_op.drop_column("text_version")
-        batch_op.drop_column("voice_particles")
-        batch_op.drop_column("voice_frame_lines")
-    with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.drop_column("voice_particles")
-        batch_op.drop_column("voice_frame_lines")
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35 has it): a batch would recreate
+    # organisations and posts, which their foreign keys refuse once rows reference them.
+    for table, column in [
+        ("copies", "text_version"),
+        ("posts", "text_version"),
+        ("posts", "voice_particles"),
+        ("posts", "voice_frame_lines"),
+        ("organisations", "voice_particles"),
+        ("organisations", "voice_frame_lines"),
+    ]:
+        op.drop_column(table, column)
