@@ -7,6 +7,8 @@ the others simulated exactly as they would be issued next, and stored nowhere.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -14,7 +16,7 @@ from sqlalchemy.orm import Session
 from service import engines
 from service.copies import repository
 from service.copies.schemas import DiversityRead
-from service.copies.service import text_recipe
+from service.copies.service import TextRecipe, text_recipe
 from service.models import Post
 from service.plans import repository as plans_repository
 from service.posts import sentences, versions
@@ -22,6 +24,11 @@ from service.settings import Settings
 
 HYPOTHETICAL_REPS = 20  # judged when the organisation has no rep yet
 WARN_SHARE = 0.01
+# Simulating a few hundred copies takes seconds: a preview reloaded with nothing changed
+# (same version, voice, reps and issued copies) reads the last answer instead.
+_CACHE_SIZE = 64
+_cache: OrderedDict[tuple[object, ...], DiversityRead] = OrderedDict()
+_cache_lock = threading.Lock()
 
 
 def meter(session: Session, settings: Settings, post: Post) -> DiversityRead:
@@ -38,6 +45,27 @@ def meter(session: Session, settings: Settings, post: Post) -> DiversityRead:
     keys = [str(rep.id) for rep in targeted if rep.id not in have_copy][:wanted]
     keys += [f"meter-{n}" for n in range(wanted - len(keys))]
     recipe = text_recipe(session, post)
+    key = (post.id, post.seed_salt, recipe.master, recipe.voice, tuple(keys), issued.last_id)
+    with _cache_lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    read = _measure(session, post, recipe, keys, issued, bodies)
+    with _cache_lock:
+        _cache[key] = read
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return read
+
+
+def _measure(
+    session: Session,
+    post: Post,
+    recipe: TextRecipe,
+    keys: list[str],
+    issued: repository.Issued,
+    bodies: list[str],
+) -> DiversityRead:
     simulated = engines.simulated_bodies(
         recipe.master,
         keys,
