@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     # 改写建议 (service/rewrite): how long to wait for an organisation's LLM provider, and
     # how many reps the preview's diversity meter simulates at most.
     rewrite_timeout_seconds: float = 20.0
-    meter_max_reps: int = 200
+    meter_max_reps: int = 100
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
