@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from service.deps import CurrentStaff, PostDep, RequireEditor, RuntimeDep, SessionDep
 from service.errors import NotFound, Unprocessable
@@ -13,7 +13,6 @@ from service.posts import repository, service, versions
 from service.posts.schemas import (
     MAX_IMAGE_BYTES,
     MAX_IMAGES,
-    MAX_TEXT_CHARS,
     AlternativesRead,
     AlternativesUpdate,
     FrameLines,
@@ -21,6 +20,7 @@ from service.posts.schemas import (
     PostCreate,
     PostRead,
     SentenceIn,
+    SentencesRequest,
     VoiceUpdate,
 )
 from service.storage import media_type
@@ -58,16 +58,6 @@ def read_sentences(raw: str | None) -> list[SentenceIn] | None:
         raise Unprocessable(
             f"改写数据格式不正确：{exc.errors()[0]['msg']}", code="invalid_sentences"
         ) from None
-
-
-class SentencesRequest(BaseModel):
-    """A text not yet saved, split as the post would be (the new-post form asks for this)."""
-
-    model_config = {"extra": "forbid"}
-
-    text: str = Field(max_length=MAX_TEXT_CHARS)
-    protected: list[str] = Field(default=[], max_length=100)
-    sentences: list[SentenceIn] | None = None
 
 
 @router.post("/sentences")

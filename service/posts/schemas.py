@@ -39,6 +39,16 @@ class AlternativesUpdate(BaseModel):
     base_version: int | None = None
 
 
+class SentencesRequest(BaseModel):
+    """A text not yet saved, split as the post would be (the new-post form asks for this)."""
+
+    model_config = {"extra": "forbid"}
+
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    protected: list[str] = Field(default=[], max_length=100)
+    sentences: list[SentenceIn] | None = None
+
+
 class SentenceRead(BaseModel):
     text: str
     tail: str

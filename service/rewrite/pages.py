@@ -16,8 +16,7 @@ from service.orgs import repository as orgs_repository
 from service.orgs import service as orgs_service
 from service.orgs.schemas import OrgVoiceUpdate
 from service.posts import versions
-from service.posts.router import SentencesRequest
-from service.posts.schemas import AlternativesRead
+from service.posts.schemas import AlternativesRead, SentencesRequest
 from service.posts.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.rewrite import service
 from service.rewrite.provider import ProviderError
