@@ -35,6 +35,8 @@ from service.posts.router import router as posts_router
 from service.reps.pages import router as reps_pages
 from service.reps.router import MAX_CSV_BYTES
 from service.reps.router import router as reps_router
+from service.rewrite.pages import router as rewrite_pages
+from service.rewrite.router import router as rewrite_router
 from service.runtime import Runtime
 from service.security import LoginThrottle, SharedLoginThrottle
 from service.settings import Settings
@@ -124,6 +126,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         dashboard_pages,
         tracking_router,
         tracking_pages,
+        rewrite_router,
+        rewrite_pages,
     ):
         app.include_router(router, responses=ERROR_RESPONSES)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -28,13 +28,22 @@ from variation.image import (
     issue_image_copies,
 )
 from variation.text import (
+    DetectorReport,
     IssuedText,
+    Masked,
     TextOptions,
     Voice,
     base_tokenizer,
     batch_clears,
+    copy_body,
+    detector_report,
     fold_risk,
     issue_text_copies,
+    mask_protected,
+    plain_rewrite_rejections,
+    restore_placeholders,
+    rewrite_rejections,
+    vary_text,
 )
 
 TEXT_OPTIONS = TextOptions()
@@ -108,7 +117,8 @@ def text_copy(
     voice: Voice | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """One rep's text, clearing every copy already issued for the post (pass issued copies
-    as IssuedText(text, body) when their body is stored, so the rule judges bodies)."""
+    as IssuedText(text, body) when their body is stored, so the rule judges bodies).
+    `master` may hold the editor's alternatives as spintax: rep n gets combination n."""
     if not master.strip():
         return master, {}
     variant = issue_text_copies(
@@ -129,6 +139,117 @@ def text_copy(
         "body": variant.body,
         "voice": {"frame_lines": variant.voice.frame_lines, "particles": variant.voice.particles},
     }
+
+
+def issued_texts(texts: Sequence[str], bodies: Sequence[str | None]) -> list[IssuedText]:
+    """Issued copies as the batch rule takes them (a None body: recovered from the text)."""
+    return [IssuedText(text, body) for text, body in zip(texts, bodies, strict=True)]
+
+
+def simulated_bodies(
+    master: str,
+    rep_keys: Sequence[str],
+    *,
+    seed_prefix: str,
+    protected: Sequence[str],
+    issued: Sequence[str | IssuedText],
+    voice: Voice,
+) -> list[str]:
+    """The bodies the copies of `rep_keys` would have after `issued`: made now, stored
+    nowhere (the diversity meter's simulation before publishing)."""
+    if not master.strip() or not rep_keys:
+        return []
+    copies = issue_text_copies(
+        master,
+        list(rep_keys),
+        seed_prefix=seed_prefix,
+        protected=protected,
+        issued=issued,
+        options=TEXT_OPTIONS,
+        voice=voice,
+    )
+    return [copy.body for copy in copies]
+
+
+def recovered_body(text: str, master: str) -> str:
+    """The body of a copy issued before bodies were stored."""
+    return copy_body(text, master)
+
+
+def detector_figures(bodies: Sequence[str], master: str) -> DetectorReport:
+    """What a standard near-duplicate detector makes of a batch's bodies (the engine's
+    detector_report, with a hash key the engine does not use)."""
+    return detector_report(list(bodies), master, bodies=list(bodies))
+
+
+@dataclass(frozen=True)
+class Rejection:
+    code: str
+    detail: str
+
+
+def mask(sentence: str, protected: Sequence[str]) -> Masked:
+    """`sentence` with prices, phones, links and protected terms as ⟦n⟧ placeholders."""
+    return mask_protected(sentence, protected=tuple(protected))
+
+
+def masked_text(masked: Masked) -> str:
+    return masked.text
+
+
+def candidate_rejections(masked: Masked, candidate: str) -> list[Rejection]:
+    """The engine's fidelity gate for a rewrite in placeholder form."""
+    return [Rejection(r.code, r.detail) for r in rewrite_rejections(masked, candidate)]
+
+
+def restore(masked: Masked, candidate: str) -> str:
+    return restore_placeholders(masked, candidate)
+
+
+def plain_rejections(sentence: str, candidate: str, protected: Sequence[str]) -> list[Rejection]:
+    """The same gate for a rewrite written out in full (an editor's or the local engine's)."""
+    return [
+        Rejection(r.code, r.detail)
+        for r in plain_rewrite_rejections(sentence, candidate, protected=tuple(protected))
+    ]
+
+
+# Word-level rewrites only: no added lines, emoji, particles or reordering in a suggestion.
+_SUGGESTION_OPTIONS = dataclasses.replace(
+    TEXT_OPTIONS,
+    synonym_rate=0.9,
+    punctuation_rate=0.0,
+    particle_rate=0.0,
+    emoji_rate=0.0,
+    reorder=False,
+    opener_rate=0.0,
+    closer_rate=0.0,
+)
+
+
+# A sentence the lexicon has no synonym for still gets something to choose from: the same
+# draws again with sentence-final particles.
+_PARTICLE_SUGGESTIONS = dataclasses.replace(_SUGGESTION_OPTIONS, particle_rate=0.5)
+_SUGGESTION_PASSES = (
+    (_SUGGESTION_OPTIONS, Voice(frame_lines="off", particles="none")),
+    (_PARTICLE_SUGGESTIONS, Voice(frame_lines="off", particles="normal")),
+)
+
+
+def local_rewrites(sentence: str, *, protected: Sequence[str], count: int) -> list[str]:
+    """Up to `count` different rewrites of `sentence` by the local engine (synonyms, then
+    particles), each passing the rewrite gate; deterministic: same sentence, same list."""
+    found: list[str] = []
+    for options, voice in _SUGGESTION_PASSES:
+        for draw in range(count * 4):
+            text = vary_text(
+                sentence, seed=f"suggest:{draw}", protected=protected, options=options, voice=voice
+            ).text
+            if text not in found and not plain_rejections(sentence, text, protected):
+                found.append(text)
+                if len(found) == count:
+                    return found
+    return found
 
 
 def text_clears(

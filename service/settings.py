@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     enrol_items_per_run: int = 2000  # plan items one organisation's late reps get per run
     enrol_interval_seconds: float = 10.0  # how often late reps are enrolled
     fanout_reps_per_run: int = 500  # copy generations one plan has queued at a time
+    # 改写建议 (service/rewrite): how long to wait for an organisation's LLM provider, and
+    # how many reps the preview's diversity meter simulates at most.
+    rewrite_timeout_seconds: float = 20.0
+    meter_max_reps: int = 100
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -9,6 +9,7 @@ import click
 from service.commands._common import command_unit, data_dir_option, load_settings, open_runtime
 from service.models import Role
 from service.orgs import service as orgs_service
+from service.rewrite import service as rewrite_service
 
 
 @click.group("admin")
@@ -36,3 +37,14 @@ def create_admin(
         )
         click.echo(f"created {staff.role} {staff.email} in organisation {org.slug}")
     click.echo(f"log in at {runtime.settings.base_url}/admin/login")
+
+
+@admin_group.command("rotate-secrets")
+@data_dir_option
+def rotate_secrets(data_dir: Path | None) -> None:
+    """Re-encrypt stored provider keys under MOMENTCAST_SECRET_KEY (run after rotating it,
+    with the old key in MOMENTCAST_PREVIOUS_SECRET_KEYS, before dropping the old key)."""
+    runtime = open_runtime(load_settings(data_dir=data_dir))
+    with command_unit(runtime) as session:
+        count = rewrite_service.rotate_keys(session, runtime.settings)
+    click.echo(f"re-encrypted {count} stored provider key(s) under the current secret key")

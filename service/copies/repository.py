@@ -40,6 +40,7 @@ class Issued:
 
     texts: list[str] = field(default_factory=list)
     images: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    bodies: list[str | None] = field(default_factory=list)  # None: issued before bodies
     last_id: int = 0  # the newest copy included
     count: int = 0
 
@@ -51,6 +52,7 @@ class Issued:
         return Issued(
             texts=[*self.texts, *newer.texts],
             images=images,
+            bodies=[*self.bodies, *newer.bodies],
             last_id=max(self.last_id, newer.last_id),
             count=self.count + newer.count,
         )
@@ -59,7 +61,7 @@ class Issued:
 def issued(session: Session, *, org_id: int, post_id: int, after_id: int = 0) -> Issued:
     """Every copy issued for the post (with id > `after_id`), oldest first."""
     rows = session.execute(
-        select(Copy.id, Copy.text)
+        select(Copy.id, Copy.text, Copy.text_params)
         .where(Copy.org_id == org_id, Copy.post_id == post_id, Copy.id > after_id)
         .order_by(Copy.id)
     ).all()
@@ -78,6 +80,7 @@ def issued(session: Session, *, org_id: int, post_id: int, after_id: int = 0) ->
     return Issued(
         texts=[row.text for row in rows],
         images=dict(images),
+        bodies=[(row.text_params or {}).get("body") for row in rows],
         last_id=rows[-1].id,
         count=len(rows),
     )
@@ -92,3 +95,9 @@ def add_unless_exists(session: Session, copy: Copy) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def reps_with_copy(session: Session, *, org_id: int, post_id: int) -> list[int]:
+    return list(
+        session.scalars(select(Copy.rep_id).where(Copy.org_id == org_id, Copy.post_id == post_id))
+    )

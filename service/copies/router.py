@@ -7,11 +7,13 @@ import zipfile
 
 from fastapi import APIRouter, Request, Response
 
-from service.copies import service
+from service import engines
+from service.copies import diversity, service
 from service.copies.schemas import CopyRead, PostedRead, PreviewRead
 from service.deps import PostDep, RepDep, RepFromToken, RepPost, RuntimeDep, SessionDep
 from service.models import Copy
 from service.posts import service as posts_service
+from service.posts.schemas import FoldRiskRead
 from service.reps import repository as reps_repository
 from service.routing import CredentialsFirst
 from service.runtime import Runtime
@@ -52,6 +54,8 @@ def preview(post: PostDep, session: SessionDep, runtime: RuntimeDep, reps: int =
         master=posts_service.to_read(post),
         rep_names=[r.name for r in chosen],
         copies=[service.to_read(post, copy, staff_image_url) for copy in copies],
+        fold_risks=[FoldRiskRead(**engines.fold_risk_of(copy.text)) for copy in copies],
+        diversity=diversity.meter(session, runtime.settings, post),
     )
 
 

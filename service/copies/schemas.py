@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from service.posts.schemas import PostRead
+from service.posts.schemas import FoldRiskRead, PostRead
 
 
 class CopyImageRead(BaseModel):
@@ -32,7 +33,25 @@ class PostedRead(BaseModel):
     posted_at: datetime
 
 
+class DiversityRead(BaseModel):
+    """The diversity meter: how a standard near-duplicate detector would judge the copies of
+    the post's targeted reps (issued ones as they are, the rest simulated, nothing stored)."""
+
+    reps: int = Field(description="copies judged: issued plus simulated")
+    simulated: int
+    pairs: int
+    flagged_pairs: int = Field(description="body pairs with 5-gram Jaccard >= 0.8 or SimHash <= 3")
+    flagged_share: float
+    identical_bodies: int = Field(description="pairs of copies whose bodies are equal")
+    bodies_equal_master: int
+    distinct_bodies: int = Field(description="bodies the approved alternatives can give")
+    level: Literal["good", "warn", "bad"]
+    advice: str
+
+
 class PreviewRead(BaseModel):
     master: PostRead
     copies: list[CopyRead]
     rep_names: list[str]
+    fold_risks: list[FoldRiskRead] = Field(default=[], description="one per copy, in order")
+    diversity: DiversityRead | None = None

@@ -24,7 +24,9 @@ from service.copies.repository import Issued
 from service.copies.schemas import CopyImageRead, CopyRead
 from service.db import after_rollback, hold_until_end, lock_row
 from service.errors import NotFound
-from service.models import Copy, ImageCopy, Post, Rep, utcnow
+from service.models import Copy, ImageCopy, Organisation, Post, Rep, utcnow
+from service.posts import versions
+from service.posts.voice import post_voice
 from service.storage import Storage
 
 ImageUrl = Callable[[Copy, int], str]
@@ -39,13 +41,33 @@ class Draft:
     images: list[engines.ImageCopyResult]
 
 
+@dataclass(frozen=True)
+class TextRecipe:
+    """What a post's copies are made from: its current version's text (alternatives as
+    spintax) in its brand voice."""
+
+    master: str
+    version: int
+    voice: engines.Voice
+
+
+def text_recipe(session: Session, post: Post) -> TextRecipe:
+    voice = post_voice(post, session.get(Organisation, post.org_id))
+    return TextRecipe(
+        master=versions.engine_master(session, post),
+        version=post.text_version,
+        voice=engines.Voice(frame_lines=voice.frame_lines, particles=voice.particles),
+    )
+
+
 def ensure_copy(session: Session, storage: Storage, *, post: Post, rep: Rep) -> Copy:
     """The rep's copy of `post`, generated now if this is the first time it is asked for."""
     existing = repository.get(session, org_id=post.org_id, post_id=post.id, rep_id=rep.id)
     if existing is not None:
         return existing
     seen = repository.issued(session, org_id=post.org_id, post_id=post.id)
-    draft = _draft(storage, post=post, rep=rep, issued=seen)
+    recipe = text_recipe(session, post)
+    draft = _draft(storage, post=post, rep=rep, recipe=recipe, issued=seen)
     hold_until_end(session, f"copies:post:{post.id}")
     lock_row(session, Post, post.id)
     existing = repository.get(session, org_id=post.org_id, post_id=post.id, rep_id=rep.id)
@@ -53,21 +75,30 @@ def ensure_copy(session: Session, storage: Storage, *, post: Post, rep: Rep) -> 
         return existing
     newer = repository.issued(session, org_id=post.org_id, post_id=post.id, after_id=seen.last_id)
     if newer.count:
-        draft = _redo_collisions(storage, post=post, rep=rep, draft=draft, seen=seen, newer=newer)
-    return _store(session, storage, post=post, rep=rep, draft=draft)
+        draft = _redo_collisions(
+            storage, post=post, rep=rep, recipe=recipe, draft=draft, seen=seen, newer=newer
+        )
+    return _store(session, storage, post=post, rep=rep, draft=draft, version=recipe.version)
 
 
 def _draft(
-    storage: Storage, *, post: Post, rep: Rep, issued: Issued, positions: set[int] | None = None
+    storage: Storage,
+    *,
+    post: Post,
+    rep: Rep,
+    recipe: TextRecipe,
+    issued: Issued,
+    positions: set[int] | None = None,
 ) -> Draft:
     """The text and the images at `positions` (None: all), clearing `issued`."""
     seed_prefix = f"post{post.id}-{post.seed_salt}"
     text, text_params = engines.text_copy(
-        post.text,
+        recipe.master,
         str(rep.id),
         seed_prefix=seed_prefix,
         protected=post.protected,
-        issued=issued.texts,
+        issued=engines.issued_texts(issued.texts, issued.bodies),
+        voice=recipe.voice,
     )
     requests = [
         engines.ImageRequest(
@@ -84,10 +115,21 @@ def _draft(
 
 
 def _redo_collisions(
-    storage: Storage, *, post: Post, rep: Rep, draft: Draft, seen: Issued, newer: Issued
+    storage: Storage,
+    *,
+    post: Post,
+    rep: Rep,
+    recipe: TextRecipe,
+    draft: Draft,
+    seen: Issued,
+    newer: Issued,
 ) -> Draft:
     """The draft with whatever collides with a copy issued since it was made made again."""
-    text_ok = not draft.text.strip() or engines.text_clears(draft.text, newer.texts)
+    text_ok = not draft.text.strip() or engines.text_clears(
+        draft.text,
+        engines.issued_texts(newer.texts, newer.bodies),
+        body=str(draft.text_params.get("body") or draft.text),
+    )
     redo = {
         master.position
         for master, result in zip(post.images, draft.images, strict=True)
@@ -95,7 +137,9 @@ def _redo_collisions(
     }
     if text_ok and not redo:
         return draft
-    again = _draft(storage, post=post, rep=rep, issued=seen.merged(newer), positions=redo)
+    again = _draft(
+        storage, post=post, rep=rep, recipe=recipe, issued=seen.merged(newer), positions=redo
+    )
     remade = iter(again.images)
     return Draft(
         text=draft.text if text_ok else again.text,
@@ -107,7 +151,9 @@ def _redo_collisions(
     )
 
 
-def _store(session: Session, storage: Storage, *, post: Post, rep: Rep, draft: Draft) -> Copy:
+def _store(
+    session: Session, storage: Storage, *, post: Post, rep: Rep, draft: Draft, version: int
+) -> Copy:
     images = []
     for master, result in zip(post.images, draft.images, strict=True):
         key = f"copies/{post.id}/{rep.id}-{master.position}-{secrets.token_hex(6)}{result.suffix}"
@@ -121,6 +167,7 @@ def _store(session: Session, storage: Storage, *, post: Post, rep: Rep, draft: D
         rep_id=rep.id,
         text=draft.text,
         text_params=draft.text_params,
+        text_version=version,
         images=images,
     )
     if repository.add_unless_exists(session, copy):

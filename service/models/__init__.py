@@ -5,8 +5,9 @@ from service.models.alert import RepAlert
 from service.models.copy import Copy, ImageCopy
 from service.models.org import Organisation, Role, Staff, StaffSession
 from service.models.plan import Plan, PlanItem, Reminder
-from service.models.post import Post, PostImage
+from service.models.post import Post, PostImage, PostTextVersion
 from service.models.rep import Rep
+from service.models.rewrite import RewriteProvider
 from service.models.rollup import PostRead, PostRep, PostRollup, PostSection, PostViewer
 from service.models.tracking import PageView, TagRules, Viewer, ViewerTag
 
@@ -24,10 +25,12 @@ __all__ = [
     "PostRep",
     "PostRollup",
     "PostSection",
+    "PostTextVersion",
     "PostViewer",
     "Reminder",
     "Rep",
     "RepAlert",
+    "RewriteProvider",
     "Role",
     "Staff",
     "StaffSession",

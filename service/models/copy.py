@@ -22,6 +22,8 @@ class Copy(CreatedAt, Base):
     rep_id: Mapped[int] = mapped_column(ForeignKey("reps.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     text_params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The PostTextVersion the text was made from (None: made before versions existed).
+    text_version: Mapped[int | None]
     # When the rep first opened it (their page or its JSON): copies are made ahead of time,
     # so existing is not the same as having been seen.
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -24,6 +24,11 @@ class Post(CreatedAt, Base):
     # Secret per post, so the copies' seeds are stable yet not guessable from ids.
     seed_salt: Mapped[str] = mapped_column(String(32))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # The brand voice for this post; None: the organisation's default.
+    voice_frame_lines: Mapped[str | None] = mapped_column(String(16))
+    voice_particles: Mapped[str | None] = mapped_column(String(16))
+    # The current PostTextVersion (sentence alternatives); new copies are made from it.
+    text_version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     images: Mapped[list[PostImage]] = relationship(
         lazy="raise", order_by="PostImage.position", cascade="all, delete-orphan"
@@ -40,3 +45,21 @@ class PostImage(Base):
     storage_key: Mapped[str] = mapped_column(String(300))
     width: Mapped[int]
     height: Mapped[int]
+
+
+class PostTextVersion(CreatedAt, Base):
+    """One saved state of a post's sentence alternatives; every edit adds a version.
+
+    `sentences`: [{"text": sentence, "alternatives": [{"text": ..., "approved": bool}]}] in
+    reading order, the sentences' texts joined giving the post's text; [] for a post whose
+    text is used as written (inline spintax included).
+    """
+
+    __tablename__ = "post_text_versions"
+    __table_args__ = (UniqueConstraint("post_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    sentences: Mapped[list[Any]] = mapped_column(JSON, default=list)

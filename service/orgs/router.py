@@ -8,11 +8,17 @@ from fastapi import APIRouter, Depends, status
 
 from service.auth import service as auth_service
 from service.auth.schemas import StaffRead, StaffUpdate
-from service.deps import RequireAdmin, RuntimeDep, SessionDep
+from service.deps import CurrentStaff, RequireAdmin, RuntimeDep, SessionDep
 from service.errors import NotFound
 from service.models import Organisation, Staff
 from service.orgs import channels, repository, service
-from service.orgs.schemas import ReminderChannels, ReminderChannelsUpdate, StaffCreate
+from service.orgs.schemas import (
+    OrgVoice,
+    OrgVoiceUpdate,
+    ReminderChannels,
+    ReminderChannelsUpdate,
+    StaffCreate,
+)
 from service.routing import CredentialsFirst
 
 router = APIRouter(prefix="/api/staff", tags=["staff"], route_class=CredentialsFirst)
@@ -77,3 +83,17 @@ def set_reminder_channels(
     data: ReminderChannelsUpdate, admin: RequireAdmin, session: SessionDep, runtime: RuntimeDep
 ) -> ReminderChannels:
     return channels.update(session, runtime.settings, _own_org(admin, session), data)
+
+
+@org_router.get("/voice")
+def voice(staff: CurrentStaff, session: SessionDep) -> OrgVoice:
+    """The brand voice posts use unless they set their own."""
+    org = repository.get_org(session, org_id=staff.org_id)
+    if org is None:
+        raise NotFound("the organisation is gone", code="not_found")
+    return service.read_voice(org)
+
+
+@org_router.put("/voice")
+def set_voice(data: OrgVoiceUpdate, admin: RequireAdmin, session: SessionDep) -> OrgVoice:
+    return service.update_voice(session, _own_org(admin, session), data)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 from service.models import Role
@@ -30,3 +32,17 @@ class ReminderChannelsUpdate(BaseModel):
     wecom_robot_url: SingleLine | None = Field(default=None, max_length=500)
     webhook_url: SingleLine | None = Field(default=None, max_length=500)
     webhook_secret: SingleLine | None = Field(default=None, max_length=200)
+
+
+class OrgVoice(BaseModel):
+    """The organisation's default brand voice (service/posts/voice.py)."""
+
+    frame_lines: Literal["off", "closer", "after_first", "free"]
+    particles: Literal["none", "light", "normal"]
+
+
+class OrgVoiceUpdate(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    frame_lines: Literal["off", "closer", "after_first", "free"] | None = None
+    particles: Literal["none", "light", "normal"] | None = None

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from service.errors import Conflict, Forbidden, Unauthorized, Unprocessable
 from service.models import Organisation, Role, Staff
 from service.orgs import repository
+from service.orgs.schemas import OrgVoice, OrgVoiceUpdate
+from service.posts.voice import org_voice
 from service.security import hash_password, verify_password
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -106,3 +108,17 @@ def set_active(session: Session, staff: Staff, *, active: bool, by: Staff) -> No
 @cache
 def _unknown_staff_hash() -> str:
     return hash_password(secrets.token_hex(16))
+
+
+def read_voice(org: Organisation) -> OrgVoice:
+    voice = org_voice(org)
+    return OrgVoice(frame_lines=voice.frame_lines, particles=voice.particles)
+
+
+def update_voice(session: Session, org: Organisation, data: OrgVoiceUpdate) -> OrgVoice:
+    if data.frame_lines is not None:
+        org.voice_frame_lines = data.frame_lines
+    if data.particles is not None:
+        org.voice_particles = data.particles
+    session.flush()
+    return read_voice(org)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
 from service import engines
+from service.copies import diversity
 from service.copies import service as copies_service
 from service.copies.router import staff_image_url
 from service.deps import PostDep, RuntimeDep, SessionDep
@@ -17,9 +19,10 @@ from service.models import Role
 from service.plans import repository as plans_repository
 from service.plans import service as plans_service
 from service.plans.schemas import PublishRequest
-from service.posts import repository, service
-from service.posts.router import read_uploads
+from service.posts import repository, service, versions
+from service.posts.router import read_sentences, read_uploads
 from service.posts.schemas import PostCreate
+from service.posts.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.reps import repository as reps_repository
 from service.routing import CredentialsFirst
 from service.text import parse
@@ -39,10 +42,33 @@ def post_list(request: Request, staff: PageStaff, session: SessionDep) -> HTMLRe
     )
 
 
+VOICE_CHOICES: dict[str, Any] = {
+    "frame_labels": FRAME_LINE_LABELS,
+    "particle_labels": PARTICLE_LABELS,
+}
+
+
 @router.get("/posts/new", response_class=HTMLResponse)
 def new_post(request: Request, staff: PageStaff) -> HTMLResponse:
-    empty = {"title": "", "text": "", "protected": "", "article": ""}
-    return render(request, "post_new.html", form=empty, error=None)
+    empty = {
+        "title": "",
+        "text": "",
+        "protected": "",
+        "article": "",
+        "frame_lines": "",
+        "particles": "",
+        "sentences": "",
+    }
+    return render(request, "post_new.html", form=empty, error=None, **VOICE_CHOICES)
+
+
+def _choice(value: str, allowed: dict[str, str]) -> str | None:
+    """A select's value: "" is the organisation's default; anything unknown is refused."""
+    if not value:
+        return None
+    if value not in allowed:
+        raise Unprocessable(f"未知的选项 {value!r}", code="invalid_voice")
+    return value
 
 
 @router.post("/posts", response_class=HTMLResponse, response_model=None)
@@ -56,6 +82,9 @@ def create_post(
     text: Annotated[str, Form()] = "",
     protected: Annotated[str, Form()] = "",
     article: Annotated[str, Form()] = "",
+    frame_lines: Annotated[str, Form()] = "",
+    particles: Annotated[str, Form()] = "",
+    sentences: Annotated[str, Form()] = "",
     images: Annotated[list[UploadFile], File()] = [],  # noqa: B006
 ) -> Response:
     check_csrf(request, runtime, csrf)
@@ -63,7 +92,15 @@ def create_post(
         raise Forbidden("only editors and admins may upload posts")
     terms = [term for line in protected.splitlines() for term in line.split("，")]
     try:
-        fields = {"title": title, "text": text, "protected": terms, "article": article}
+        fields = {
+            "title": title,
+            "text": text,
+            "protected": terms,
+            "article": article,
+            "frame_lines": _choice(frame_lines, FRAME_LINE_LABELS),
+            "particles": _choice(particles, PARTICLE_LABELS),
+            "sentences": read_sentences(sentences),
+        }
         data = parse(PostCreate, fields, code="invalid_text")
         post = service.create(
             session,
@@ -75,14 +112,77 @@ def create_post(
         )
     except AppError as exc:
         session.rollback()
-        form = {"title": title, "text": text, "protected": protected, "article": article}
+        form = {
+            "title": title,
+            "text": text,
+            "protected": protected,
+            "article": article,
+            "frame_lines": frame_lines,
+            "particles": particles,
+            "sentences": sentences,
+        }
         return render(
             request,
             "post_new.html",
             status_code=exc.status_code,
             form=form,
             error=exc.message or exc.detail,
+            **VOICE_CHOICES,
         )
+    return redirect(f"/admin/posts/{post.id}")
+
+
+@router.get("/posts/{post_id}/alternatives", response_class=HTMLResponse)
+def alternatives_page(
+    request: Request, staff: PageStaff, post: PostDep, session: SessionDep
+) -> HTMLResponse:
+    return _alternatives(request, post, session, error=None)
+
+
+def _alternatives(
+    request: Request, post: PostDep, session: SessionDep, *, error: str | None, status: int = 200
+) -> HTMLResponse:
+    current = versions.to_read(session, post)
+    return render(
+        request,
+        "post_alternatives.html",
+        status_code=status,
+        post=post,
+        current=current,
+        sentences_json=json.dumps(
+            [s.model_dump(include={"text", "alternatives"}) for s in current.sentences],
+            ensure_ascii=False,
+        ),
+        error=error,
+        **VOICE_CHOICES,
+    )
+
+
+@router.post("/posts/{post_id}/alternatives", response_class=HTMLResponse, response_model=None)
+def save_alternatives(
+    request: Request,
+    staff: PageStaff,
+    post: PostDep,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    csrf: Annotated[str, Form()] = "",
+    sentences: Annotated[str, Form()] = "",
+    base_version: Annotated[int | None, Form()] = None,
+    frame_lines: Annotated[str, Form()] = "",
+    particles: Annotated[str, Form()] = "",
+) -> Response:
+    """A new version of the alternatives (and the post's voice) from the editor's form."""
+    check_csrf(request, runtime, csrf)
+    if staff.role not in EDIT_ROLES:
+        raise Forbidden("only editors and admins may change posts")
+    try:
+        given = read_sentences(sentences) or []
+        post.voice_frame_lines = _choice(frame_lines, FRAME_LINE_LABELS)
+        post.voice_particles = _choice(particles, PARTICLE_LABELS)
+        versions.save(session, post, given, author_id=staff.id, base_version=base_version)
+    except AppError as exc:
+        session.rollback()
+        return _alternatives(request, post, session, error=exc.detail, status=exc.status_code)
     return redirect(f"/admin/posts/{post.id}")
 
 
@@ -96,13 +196,17 @@ def preview(
     copies = [
         (
             rep.name,
+            copy_read,
+            engines.fold_risk_of(copy_read.text),
+        )
+        for rep in reps
+        for copy_read in [
             copies_service.to_read(
                 post,
                 copies_service.ensure_copy(session, runtime.storage, post=post, rep=rep),
                 staff_image_url,
-            ),
-        )
-        for rep in reps
+            )
+        ]
     ]
     return render(
         request,
@@ -112,6 +216,7 @@ def preview(
         teams=sorted(plans_repository.known_teams(session, org_id=staff.org_id) - {""}),
         copies=copies,
         risk=engines.fold_risk_of(post.text),
+        meter=diversity.meter(session, runtime.settings, post),
         can_edit=staff.role in EDIT_ROLES,
         master_urls=[f"/api/posts/{post.id}/images/{image.position}" for image in post.images],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
-from service.models import Plan, PlanItem, Post
+from service.models import Plan, PlanItem, Post, PostTextVersion
 
 
 def get(session: Session, *, org_id: int, post_id: int, for_update: bool = False) -> Post | None:
@@ -55,3 +55,18 @@ def add(session: Session, post: Post) -> Post:
     session.add(post)
     session.flush()
     return post
+
+
+def version(session: Session, *, post_id: int, version: int) -> PostTextVersion | None:
+    """A version of a post the caller already loaded within its organisation."""
+    return session.scalar(
+        select(PostTextVersion).where(
+            PostTextVersion.post_id == post_id, PostTextVersion.version == version
+        )
+    )
+
+
+def add_version(session: Session, row: PostTextVersion) -> PostTextVersion:
+    session.add(row)
+    session.flush()
+    return row

@@ -5,11 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
+from pydantic import TypeAdapter, ValidationError
 
 from service.deps import CurrentStaff, PostDep, RequireEditor, RuntimeDep, SessionDep
 from service.errors import NotFound, Unprocessable
-from service.posts import repository, service
-from service.posts.schemas import MAX_IMAGE_BYTES, MAX_IMAGES, PostCreate, PostRead
+from service.posts import repository, service, versions
+from service.posts.schemas import (
+    MAX_IMAGE_BYTES,
+    MAX_IMAGES,
+    AlternativesRead,
+    AlternativesUpdate,
+    FrameLines,
+    Particles,
+    PostCreate,
+    PostRead,
+    SentenceIn,
+    SentencesRequest,
+    VoiceUpdate,
+)
 from service.routing import CredentialsFirst
 from service.storage import media_type
 from service.text import parse
@@ -34,6 +47,29 @@ def read_uploads(images: list[UploadFile]) -> list[service.Upload]:
     ]
 
 
+_SENTENCES = TypeAdapter(list[SentenceIn])
+
+
+def read_sentences(raw: str | None) -> list[SentenceIn] | None:
+    """The `sentences` form field: JSON as the alternatives editor sends it; empty: none."""
+    if not raw or not raw.strip():
+        return None
+    try:
+        return _SENTENCES.validate_json(raw)
+    except ValidationError as exc:
+        raise Unprocessable(
+            f"改写数据格式不正确：{exc.errors()[0]['msg']}", code="invalid_sentences"
+        ) from None
+
+
+@router.post("/sentences")
+def split_sentences(data: SentencesRequest, editor: RequireEditor) -> AlternativesRead:
+    """The text's sentences, with `sentences`' alternatives checked, and the distinct bodies."""
+    return versions.preview(
+        data.text.replace("\r\n", "\n").strip("\n"), data.protected, data.sentences
+    )
+
+
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_post(
     editor: RequireEditor,
@@ -44,9 +80,22 @@ def create_post(
     images: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI copies defaults)
     protected: Annotated[list[str], Form()] = [],  # noqa: B006
     article: Annotated[str | None, Form()] = None,
+    frame_lines: Annotated[FrameLines | None, Form()] = None,
+    particles: Annotated[Particles | None, Form()] = None,
+    sentences: Annotated[str | None, Form()] = None,
 ) -> PostRead:
-    """Multipart: `title`, `text`, `images` (0-9, repeated), `protected` (repeated), `article`."""
-    fields = {"title": title, "text": text, "protected": protected, "article": article}
+    """Multipart: `title`, `text`, `images` (0-9, repeated), `protected` (repeated), `article`,
+    `frame_lines` and `particles` (empty: the organisation's voice), `sentences` (JSON: each
+    sentence with its alternatives, as `POST /api/posts/sentences` gives them)."""
+    fields = {
+        "title": title,
+        "text": text,
+        "protected": protected,
+        "article": article,
+        "frame_lines": frame_lines,
+        "particles": particles,
+        "sentences": read_sentences(sentences),
+    }
     data = parse(PostCreate, fields, code="invalid_text")
     post = service.create(
         session,
@@ -67,6 +116,30 @@ def list_posts(staff: CurrentStaff, session: SessionDep) -> list[PostRead]:
 @router.get("/{post_id}")
 def get_post(post: PostDep) -> PostRead:
     return service.to_read(post)
+
+
+@router.get("/{post_id}/alternatives")
+def get_alternatives(post: PostDep, session: SessionDep) -> AlternativesRead:
+    """The current version's sentences and alternatives."""
+    return versions.to_read(session, post)
+
+
+@router.put("/{post_id}/alternatives")
+def set_alternatives(
+    post: PostDep, data: AlternativesUpdate, editor: RequireEditor, session: SessionDep
+) -> AlternativesRead:
+    """A new version; copies issued before keep their text, new ones use this version."""
+    versions.save(
+        session, post, data.sentences, author_id=editor.id, base_version=data.base_version
+    )
+    return versions.to_read(session, post)
+
+
+@router.put("/{post_id}/voice")
+def set_voice(
+    post: PostDep, data: VoiceUpdate, editor: RequireEditor, session: SessionDep
+) -> PostRead:
+    return service.to_read(service.set_voice(session, post, data))
 
 
 @router.get("/{post_id}/images/{position}", response_class=Response)

@@ -11,7 +11,7 @@ from service import engines
 from service.db import after_rollback
 from service.errors import Unprocessable
 from service.models import Post, PostImage
-from service.posts import repository
+from service.posts import repository, versions
 from service.posts.schemas import (
     MAX_IMAGES,
     MAX_TEXT_CHARS,
@@ -19,6 +19,8 @@ from service.posts.schemas import (
     ImageRead,
     PostCreate,
     PostRead,
+    VoiceRead,
+    VoiceUpdate,
 )
 from service.storage import Storage
 from variation import (
@@ -64,9 +66,12 @@ def create(
             protected=protected,
             article=(data.article or "").strip() or None,
             seed_salt=secrets.token_hex(8),
+            voice_frame_lines=data.frame_lines,
+            voice_particles=data.particles,
             images=[],
         ),
     )
+    versions.first_version(session, post, data.sentences, author_id=author_id)
     for position, master in enumerate(masters):
         key = f"posts/{post.id}/master-{position}-{secrets.token_hex(8)}{master.suffix}"
         storage.put(key, master.data)
@@ -146,4 +151,19 @@ def to_read(post: Post) -> PostRead:
             for image in post.images
         ],
         fold_risk=FoldRiskRead(**risk),
+        voice=VoiceRead.model_validate(
+            {"frame_lines": post.voice_frame_lines, "particles": post.voice_particles}
+        ),
+        text_version=post.text_version,
     )
+
+
+def set_voice(session: Session, post: Post, data: VoiceUpdate) -> Post:
+    """The post's own voice (null: the organisation's default); copies made from now on use it."""
+    changes = data.model_dump(exclude_unset=True)
+    if "frame_lines" in changes:
+        post.voice_frame_lines = changes["frame_lines"]
+    if "particles" in changes:
+        post.voice_particles = changes["particles"]
+    session.flush()
+    return post

@@ -138,6 +138,23 @@ def params(**values: str) -> Request:
     return lambda _w, _c: {"params": values}
 
 
+def page_json(value: Any) -> Request:
+    """A page script's fetch: JSON with the login cookie and the CSRF token in a header."""
+    return lambda _w, _c: {"json": value, "page_json": True}
+
+
+def current_sentences(world: World, client: TestClient) -> dict[str, Any]:
+    current = client.get(f"/api/posts/{world.post_id}/alternatives", headers=world.org.admin)
+    return {"json": {"sentences": [{"text": s["text"]} for s in current.json()["sentences"]]}}
+
+
+PROVIDER = {
+    "base_url": "https://api.deepseek.com/v1",
+    "model": "deepseek-chat",
+    "api_key": "sk-0123456789abcdef",
+}
+
+
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/openapi.json"): Rule("public", 200),
     ("GET", "/docs"): Rule("public", 200),
@@ -223,6 +240,28 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/admin/dashboard/viewers"): Rule("staff", 200),
     ("GET", "/admin/dashboard/viewers/{viewer_id}"): Rule("staff", 200),
     ("GET", "/admin/dashboard/leaderboard"): Rule("staff", 200),
+    # Sentence alternatives, brand voice and 改写建议 (service/posts, service/rewrite).
+    ("POST", "/api/posts/sentences"): Rule("editor", 200, json_body({"text": "新品到店。"})),
+    ("GET", "/api/posts/{post_id}/alternatives"): Rule("staff", 200),
+    ("PUT", "/api/posts/{post_id}/alternatives"): Rule("editor", 200, current_sentences),
+    ("PUT", "/api/posts/{post_id}/voice"): Rule("editor", 200, json_body({"particles": "none"})),
+    ("GET", "/api/org/voice"): Rule("staff", 200),
+    ("PUT", "/api/org/voice"): Rule("admin", 200, json_body({"frame_lines": "closer"})),
+    ("POST", "/api/rewrite/suggestions"): Rule(
+        "editor", 200, json_body({"sentence": "新品到店啦，欢迎来店里看看。"})
+    ),
+    ("GET", "/api/org/rewrite-provider"): Rule("admin", 200),
+    ("PUT", "/api/org/rewrite-provider"): Rule("admin", 200, json_body(PROVIDER)),
+    ("DELETE", "/api/org/rewrite-provider"): Rule("admin", 200),
+    ("POST", "/admin/sentences"): Rule("editor", 200, page_json({"text": "新品到店。"})),
+    ("POST", "/admin/rewrite/suggestions"): Rule(
+        "editor", 200, page_json({"sentence": "新品到店啦，欢迎来店里看看。"})
+    ),
+    ("GET", "/admin/settings"): Rule("admin", 200),
+    ("POST", "/admin/settings/voice"): Rule("admin", 303, page_post(frame_lines="closer")),
+    ("POST", "/admin/settings/rewrite"): Rule("admin", 303, page_post(remove="1")),
+    ("GET", "/admin/posts/{post_id}/alternatives"): Rule("staff", 200),
+    ("POST", "/admin/posts/{post_id}/alternatives"): Rule("editor", 303, page_post()),
 }
 
 
@@ -303,6 +342,10 @@ def call(
         session = bearer.removeprefix("Bearer ")
         cookies["mc_session"] = session
         request.setdefault("data", {})["csrf"] = runtime.signer.csrf_token(session)
+    if request.pop("page_json", False) and bearer.startswith("Bearer "):
+        session = bearer.removeprefix("Bearer ")
+        cookies["mc_session"] = session
+        headers["x-csrf-token"] = runtime.signer.csrf_token(session)
     cookies.update(request.pop("cookies", {}))
     client.cookies.clear()
     client.cookies.update(cookies)

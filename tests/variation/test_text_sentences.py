@@ -150,7 +150,7 @@ class TestBatchRule:
         master, terms = sample_post("11-education-math-trial.txt")
         for frame_lines in ("off", "closer", "after_first", "free"):
             for n in range(10):
-                copy = vary_text(master, seed=n, protected=terms, voice=Voice(frame_lines))  # type: ignore[arg-type]
+                copy = vary_text(master, seed=n, protected=terms, voice=Voice(frame_lines))
                 assert copy_body(copy.text, master) == copy.body
 
 
