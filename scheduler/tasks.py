@@ -5,8 +5,8 @@
 - plans.sweep: re-queue plans that stopped making progress
 - plans.enrol_late_reps: slots and copies for reps who joined after a post was published
 - media.remove_orphans: delete image files a killed process left without a row
-- reminders.send_due: queue due reminders and send them (with backoff on failure)
-- alerts.send_due: tell reps that one of their viewers reached a read-time tier
+- reminders.send_due: queue due reminders (service.plans) and deliver them (service.notifications)
+- alerts.send_due: deliver the queued read alerts (a viewer reached a read-time tier)
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from __future__ import annotations
 from celery import shared_task
 
 from scheduler.runtime import current
-from service import orphans
+from service import notifications, orphans
 from service.db import unit_of_work
 from service.plans import reminders
 from service.plans import service as plans
-from service.tracking import alerts
 
 
 @shared_task(name="copies.fan_out", ignore_result=True)
@@ -61,9 +60,13 @@ def remove_orphans() -> int:
 
 @shared_task(name="alerts.send_due", ignore_result=True)
 def send_alerts() -> dict[str, int]:
-    return alerts.send_due(current())
+    runtime = current()
+    return notifications.deliver_due_alerts(runtime, notifications.channels(runtime))
 
 
 @shared_task(name="reminders.send_due", ignore_result=True)
 def send_due() -> dict[str, int]:
-    return reminders.send_due(current())
+    runtime = current()
+    configured = notifications.channels(runtime)
+    reminders.queue_all(runtime, configured)
+    return notifications.deliver_due_reminders(runtime, configured)

@@ -23,7 +23,7 @@ class Organisation(CreatedAt, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    # This brand's own reminder channels (service/plans/notifiers.py); empty: the install's.
+    # This brand's own reminder channels (service/notifications/notifiers.py); empty: the install's.
     wecom_robot_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     webhook_secret: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -45,7 +45,7 @@ class PlanItem(Base):
 
 
 class Delivery:
-    """Where sending something through a notifier stands (service.plans.notifiers.record)."""
+    """Where sending something through a notifier stands (service.notifications.delivery.record)."""
 
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
     attempts: Mapped[int] = mapped_column(default=0)

@@ -141,3 +141,34 @@ def slots_for_rep(
         PlanItem.org_id == org_id, PlanItem.rep_id == rep_id, PlanItem.post_id.in_(post_ids)
     )
     return {post_id: slot_at for post_id, slot_at in session.execute(query)}
+
+
+def due_for_reminder(
+    session: Session, *, org_id: int, stage: int, sent_before: datetime, limit: int
+) -> list[tuple[PlanItem, Rep]]:
+    """Items (with their rep) owed their reminder of `stage` and not posted: stage 1 once
+    the slot is at or before `sent_before`, stage 2 once the first reminder is. Items that
+    already have a reminder row of that stage are left out, so nothing is queued twice."""
+    not_posted = ~(
+        select(Copy.id)
+        .where(
+            Copy.post_id == PlanItem.post_id,
+            Copy.rep_id == PlanItem.rep_id,
+            Copy.posted_at.is_not(None),
+        )
+        .exists()
+    )
+    unqueued = ~(
+        select(Reminder.id).where(Reminder.item_id == PlanItem.id, Reminder.stage == stage).exists()
+    )
+    if stage == 1:
+        when = (PlanItem.slot_at <= sent_before, PlanItem.reminded_at.is_(None))
+    else:
+        when = (PlanItem.reminded_at <= sent_before, PlanItem.second_reminded_at.is_(None))
+    query = (
+        select(PlanItem, Rep)
+        .join(Rep, Rep.id == PlanItem.rep_id)
+        .where(PlanItem.org_id == org_id, *when, not_posted, unqueued)
+        .limit(limit)
+    )
+    return [(item, rep) for item, rep in session.execute(query)]

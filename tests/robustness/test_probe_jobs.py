@@ -44,10 +44,11 @@ from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.models import Organisation, Plan, PlanItem, Post, Reminder, Rep, RepAlert, Role
 from service.models.tracking import PageView, Viewer
+from service.notifications import NotifierError, PostReminder, Recipient, Webhook, WeComRobot
+from service.notifications.notifiers import _post
 from service.orgs import service as orgs_service
 from service.outbound import Outbound
 from service.plans import service as plans_service
-from service.plans.notifiers import NotifierError, Webhook, _post
 from service.reps import service as reps_service
 from service.reps.schemas import RepCreate
 from service.runtime import Runtime
@@ -385,9 +386,8 @@ class TestOutboundUrlsCannotReachThisMachine:
 
 
 def message() -> Any:
-    from service.plans.notifiers import Message
-
-    return Message(1, 1, "标题", 1, "导购", "一组", "", "", "20:00", "", "https://x/r/1")
+    rep = Recipient(1, "导购", "一组", "", "", "https://x/r/1")
+    return PostReminder(rep, 1, 1, "标题", "20:00", "")
 
 
 class TestPinnedConnectionsStillVerifyTheName:
@@ -686,8 +686,6 @@ class TestEveryAnswerIsReadDefensively:
         ids=["list", "html", "string-errcode", "number", "huge", "deep"],
     )
     def test_a_robot_answer_of_any_shape_is_a_recorded_failure(self, raw: bytes) -> None:
-        from service.plans.notifiers import WeComRobot
-
         with answering(raw) as url:
             robot = WeComRobot(url, timeout=5, outbound=Outbound(allow_private=True))
             with pytest.raises(NotifierError):

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 
-from service.plans.notifiers import sign_webhook
+from service.notifications import sign_webhook
 from tests.live import free_port
 
 WECOM_TEXT_LIMIT = 2048

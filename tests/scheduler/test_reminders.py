@@ -12,13 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from service import notifications
 from service.db import unit_of_work
 from service.errors import Unprocessable
 from service.models import PlanItem, Reminder, Rep
+from service.notifications import Email, Notifier, Webhook, WeComRobot
 from service.orgs import channels as org_channels
 from service.outbound import Outbound
-from service.plans import notifiers, reminders
-from service.plans.notifiers import Email, Notifier, Webhook, WeComRobot
+from service.plans import reminders
 from service.reps.service import personal_url
 from service.runtime import Runtime
 from tests.scheduler.fakes import FakeWebhook, FakeWeCom, http_server, smtp_server
@@ -82,7 +83,9 @@ def run(runtime: Runtime, channels: Sequence[Notifier], org: Org, *, at: Any = N
     now = at or datetime.now(UTC)
     with unit_of_work(runtime.sessions) as session:
         reminders.queue_due(session, runtime, channels, now, org_id=org.id)
-    return reminders.deliver(runtime.sessions, runtime, channels, now=now, org_id=org.id)
+    return notifications.deliver_reminders(
+        runtime.sessions, runtime, channels, now=now, org_id=org.id
+    )
 
 
 def plan(client: TestClient, org: Org, post_id: int) -> Any:
@@ -218,7 +221,7 @@ class TestEachBrandsOwnChannels:
             assert answer.json()["wecom_robot_url"].endswith("?…obot")  # the key stays hidden
             planned(client, brand, add_reps, runtime, ["品牌导购"])
             planned(client, other, add_reps, runtime, ["别家导购"])
-            by_org = notifiers.by_org(runtime.sessions, runtime.settings)
+            by_org = notifications.channels(runtime)
             for org in (brand, other):
                 run(runtime, by_org[org.id], org)
         assert ["品牌导购" in m["text"]["content"] for m in own.messages] == [True]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from service import notifications
 from service.db import unit_of_work
+from service.notifications import Webhook
 from service.outbound import Outbound
-from service.plans.notifiers import Webhook
 from service.runtime import Runtime
 from service.tracking import alerts, repository, tags
 from service.tracking.rules import Rules
@@ -230,7 +231,9 @@ class TestRepAlerts:
         fake = FakeWebhook()
         with http_server(fake) as base:
             hook = Webhook(f"{base}/hook", fake.secret, timeout=2, outbound=LOCAL)
-            counts = alerts.deliver(runtime.sessions, runtime, [hook], org_id=shared.org.id)
+            counts = notifications.deliver_alerts(
+                runtime.sessions, runtime, [hook], org_id=shared.org.id
+            )
         assert counts["sent"] == 1
         (body,) = fake.received
         assert body["event"] == "viewer_alert" and body["rep"]["id"] == shared.rep_id
@@ -239,7 +242,8 @@ class TestRepAlerts:
         read(phone, shared.path, engaged_ms=6 * 60_000)
         fold_all(runtime, journal)
         retag(runtime, shared.org.id)
-        assert alerts.deliver(runtime.sessions, runtime, [], org_id=shared.org.id)["none"] == 1
+        counts = notifications.deliver_alerts(runtime.sessions, runtime, [], org_id=shared.org.id)
+        assert counts["none"] == 1
         with unit_of_work(runtime.sessions) as session:
             newest = alerts.for_rep(session, org_id=shared.org.id, rep_id=shared.rep_id)
             assert [a.tag for a in newest] == ["深读", "细读"]

@@ -1,10 +1,11 @@
-"""Where reminders go: a WeCom group robot, a signed HTTPS webhook, e-mail.
+"""Where notifications go: a WeCom group robot, a signed HTTPS webhook, e-mail.
 
-Each notifier sends a batch of reminders in one go (the WeCom robot @-mentions many reps in
-one message, since it allows only 20 messages a minute; the others send one per reminder) and
+Each notifier sends a batch of messages in one go (the WeCom robot @-mentions many reps in
+one message, since it allows only 20 messages a minute; the others send one per message) and
 raises `NotifierError` when the other side did not accept it (`Undeliverable` when no retry
-can help). Every connection goes through service.outbound (resolved, checked, pinned), and
-every answer is read as untrusted: at most `MAX_ANSWER` bytes, any JSON shape.
+can help). What is said is the message's own (service.notifications.messages); a notifier
+only carries it. Every connection goes through service.outbound (resolved, checked, pinned),
+and every answer is read as untrusted: at most `MAX_ANSWER` bytes, any JSON shape.
 
     NotifierError        retried with backoff, then marked failed
     └── Undeliverable    marked failed at once (an address no mail server could take)
@@ -15,32 +16,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import re
 import smtplib
 import socket
 import ssl
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 import httpx
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
 
-from service.db import unit_of_work
 from service.models import Organisation
+from service.notifications.messages import Notification, Recipient, single_line
 from service.outbound import Outbound, OutboundRefused
 from service.settings import Settings
 
-log = logging.getLogger(__name__)
 WECOM_TEXT_LIMIT = 2048  # bytes of UTF-8 in a text message's content
 MAX_ANSWER = 64 * 1024  # bytes of a robot's or webhook's answer read; the rest is ignored
-_BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")  # Unicode Cc, Zl and Zp: "\r\n" is one
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -53,45 +47,13 @@ class Undeliverable(NotifierError):
     it is marked failed at once, and the others go on."""
 
 
-def single_line(text: str) -> str:
-    """`text` with every control or line/paragraph separator character (CR, LF, NUL, U+0085,
-    U+2028...) made a space: stored data reaches mail headers and one-line headings."""
-    return _BREAKS.sub(" ", text).strip()
-
-
-@dataclass(frozen=True)
-class Message:
-    """One reminder (or viewer alert) for one rep."""
-
-    stage: int  # 1 at the slot, 2 when still not posted later; ALERT: a viewer reached a tier
-    post_id: int
-    post_title: str
-    rep_id: int
-    rep_name: str
-    rep_team: str
-    rep_phone: str
-    rep_email: str
-    slot_local: str  # "20:14", in the rep's timezone
-    slot_at: str  # ISO-8601, UTC
-    url: str  # the rep's personal page
-    note: str = ""  # an alert's text: "优优妈妈 细读：读了《…》13分02秒"
-
-
-ALERT = 0
-HEADINGS = {
-    1: "【发布提醒】《{title}》",
-    2: "【再次提醒】《{title}》还没有发布的同事：",
-    ALERT: "【读者动态】",
-}
-
-
 class Notifier(Protocol):
     channel: str
     batch_size: int
 
-    def wants(self, message: Message) -> bool: ...
+    def wants(self, recipient: Recipient) -> bool: ...
 
-    def send(self, messages: Sequence[Message]) -> None: ...
+    def send(self, messages: Sequence[Notification]) -> None: ...
 
 
 def _post(
@@ -140,14 +102,6 @@ def _answer(answer: bytes) -> dict[str, object]:
     return result
 
 
-def _lines(message: Message) -> str:
-    if message.stage == ALERT:
-        return f"{message.rep_name}：{message.note}，看看 {message.url}"
-    if message.stage == 1:
-        return f"{message.rep_name}：建议 {message.slot_local} 发布，文案和图片在 {message.url}"
-    return f"{message.rep_name}：还没有发布哦，文案和图片在 {message.url}"
-
-
 class WeComRobot:
     """A WeCom group robot (`cgi-bin/webhook/send?key=...`): one text message per batch,
     @-mentioning the reps by mobile number."""
@@ -158,20 +112,18 @@ class WeComRobot:
     def __init__(self, url: str, *, timeout: float, outbound: Outbound) -> None:
         self.url, self.timeout, self.outbound = url, timeout, outbound
 
-    def wants(self, message: Message) -> bool:
+    def wants(self, recipient: Recipient) -> bool:
         return True
 
-    def send(self, messages: Sequence[Message]) -> None:
-        first = messages[0]
-        heading = HEADINGS[first.stage].format(title=single_line(first.post_title))
-        content = "\n".join([heading, *(_lines(m) for m in messages)])
+    def send(self, messages: Sequence[Notification]) -> None:
+        content = "\n".join([messages[0].heading(), *(m.line() for m in messages)])
         while len(content.encode()) > WECOM_TEXT_LIMIT:
             content = content[: len(content) - 20].rstrip() + "…"  # a very long title
         payload = {
             "msgtype": "text",
             "text": {
                 "content": content,
-                "mentioned_mobile_list": [m.rep_phone for m in messages if m.rep_phone],
+                "mentioned_mobile_list": [m.recipient.phone for m in messages if m.recipient.phone],
             },
         }
         body = json.dumps(payload, ensure_ascii=False).encode()
@@ -197,27 +149,12 @@ class Webhook:
     def __init__(self, url: str, secret: str, *, timeout: float, outbound: Outbound) -> None:
         self.url, self.secret, self.timeout, self.outbound = url, secret, timeout, outbound
 
-    def wants(self, message: Message) -> bool:
+    def wants(self, recipient: Recipient) -> bool:
         return True
 
-    def send(self, messages: Sequence[Message]) -> None:
+    def send(self, messages: Sequence[Notification]) -> None:
         for message in messages:
-            payload = {
-                "event": "viewer_alert" if message.stage == ALERT else "reminder",
-                "note": message.note,
-                "stage": message.stage,
-                "post": {"id": message.post_id, "title": message.post_title},
-                "rep": {
-                    "id": message.rep_id,
-                    "name": message.rep_name,
-                    "team": message.rep_team,
-                    "phone": message.rep_phone,
-                    "email": message.rep_email,
-                },
-                "slot_at": message.slot_at,
-                "url": message.url,
-            }
-            body = json.dumps(payload, ensure_ascii=False).encode()
+            body = json.dumps(message.payload(), ensure_ascii=False).encode()
             timestamp = str(int(time.time()))
             signature = sign_webhook(self.secret, timestamp, body)
             _post(
@@ -247,10 +184,10 @@ class Email:
         self.password = unquote(parts.password or "")
         self.sender, self.timeout, self.outbound = sender, timeout, outbound
 
-    def wants(self, message: Message) -> bool:
-        return bool(message.rep_email)
+    def wants(self, recipient: Recipient) -> bool:
+        return bool(recipient.email)
 
-    def send(self, messages: Sequence[Message]) -> None:
+    def send(self, messages: Sequence[Notification]) -> None:
         emails = [self._email(message) for message in messages]  # before connecting
         try:
             with self._connect() as smtp:
@@ -272,22 +209,15 @@ class Email:
             smtp.login(self.user, self.password)
         return smtp
 
-    def _email(self, message: Message) -> EmailMessage:
-        address = message.rep_email
+    def _email(self, message: Notification) -> EmailMessage:
+        address = message.recipient.email
         if single_line(address) != address or not _EMAIL.fullmatch(address):
-            raise Undeliverable(f"rep {message.rep_id}'s e-mail address is malformed")
+            raise Undeliverable(f"rep {message.recipient.rep_id}'s e-mail address is malformed")
         email = EmailMessage()
         email["From"] = self.sender
         email["To"] = address
-        if message.stage == ALERT:
-            subject = f"读者动态：{message.note}"
-        elif message.stage == 1:
-            subject = f"请在 {message.slot_local} 发布：{message.post_title}"
-        else:
-            subject = f"还没有发布：{message.post_title}"
-        email["Subject"] = single_line(subject)  # a stored title with CR/LF: one header
-        hint = "" if message.stage == ALERT else "\n\n打开链接，一键复制文案、长按保存图片。"
-        email.set_content(_lines(message) + hint + "\n")
+        email["Subject"] = message.subject()  # one line, whatever the stored title held
+        email.set_content(message.body())
         return email
 
 
@@ -314,39 +244,6 @@ class _PinnedSMTPS(smtplib.SMTP_SSL):
         return self.context.wrap_socket(sock, server_hostname=self._host)  # type: ignore[attr-defined]
 
 
-class Deliverable(Protocol):
-    """A row that tracks its own delivery (service.models.plan.Delivery)."""
-
-    status: str
-    attempts: int
-    next_attempt_at: datetime
-    sent_at: datetime | None
-    last_error: str | None
-
-
-def record(
-    row: Deliverable,
-    error: str | None,
-    settings: Settings,
-    at: datetime,
-    *,
-    permanent: bool = False,
-) -> str:
-    """One attempt's outcome: "sent", "retry" (after an exponential backoff) or, once
-    `reminder_max_attempts` have failed (or at once when `permanent`), "failed" for good."""
-    row.attempts += 1
-    if error is None:
-        row.status, row.sent_at, row.last_error = "sent", at, None
-        return "sent"
-    row.last_error = error[:2000]
-    if permanent or row.attempts >= settings.reminder_max_attempts:
-        row.status = "failed"
-        return "failed"
-    delay = settings.reminder_backoff_seconds * 2 ** (row.attempts - 1)
-    row.next_attempt_at = at + timedelta(seconds=delay)
-    return "retry"
-
-
 def for_org(settings: Settings, org: Organisation) -> list[Notifier]:
     """The organisation's own WeCom robot and webhook where it set them, else the install's;
     e-mail is the install's (one SMTP server sends for every brand)."""
@@ -356,21 +253,6 @@ def for_org(settings: Settings, org: Organisation) -> list[Notifier]:
         org.wecom_robot_url or settings.wecom_robot_url,
         *(webhook or (settings.webhook_url, settings.webhook_secret)),
     )
-
-
-def by_org(sessions: sessionmaker[Session], settings: Settings) -> dict[int, list[Notifier]]:
-    """Every organisation's notifiers (what the reminder and alert jobs send through). An
-    organisation whose stored channels cannot be built is logged and left out of this run;
-    the others are not."""
-    with unit_of_work(sessions) as session:
-        orgs = list(session.scalars(select(Organisation).order_by(Organisation.id)))
-    built = {}
-    for org in orgs:
-        try:
-            built[org.id] = for_org(settings, org)
-        except Exception:
-            log.exception("organisation %s: its reminder channels cannot be used", org.id)
-    return built
 
 
 def outbound_for(settings: Settings, *, smtp: bool = False) -> Outbound:
