@@ -46,7 +46,12 @@ def main(argv: list[str]) -> int:
         args = [str(BIN / "momentcast"), "run", *rest]
     else:
         args = [str(BIN / "python"), "-m", "pytest", *rest]
-    return subprocess.run(args, cwd=ROOT).returncode
+    if os.name != "posix":
+        return subprocess.run(args, cwd=ROOT).returncode
+    # Become the command rather than wait for it: a process manager's SIGTERM or SIGINT then
+    # reaches momentcast run (or pytest) itself, which stops everything it started.
+    os.chdir(ROOT)
+    os.execv(args[0], args)
 
 
 if __name__ == "__main__":

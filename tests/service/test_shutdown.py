@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,6 +25,8 @@ import pytest
 from tests.live import free_port
 from tests.processes import alive, carrying, command_line, descendants_of
 from tests.scheduler.test_worker import Stack, stack_on, wait_for
+from tests.service.conftest import postgres_schema_url
+from tests.tracking.conftest import REDIS_URL, redis_or_skip
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads /proc; PR_SET_PDEATHSIG is Linux's"
@@ -143,7 +146,7 @@ def embedded(tmp_path: Path) -> Iterator[Stack]:
         yield stack
 
 
-SLOW_SWEEPER = {
+SLOW_SWEEPER: dict[str, Any] = {
     "fanout_chunk_size": CHUNK,
     "shutdown_grace_seconds": GRACE,
     "sweep_stuck_seconds": 3600.0,  # only the broker may bring a running task back
@@ -155,17 +158,12 @@ def stop_mid_generation(
 ) -> tuple[float, int, int]:
     """Publish, stop while copies are being made, restart the worker, let it finish: (seconds
     until every process was gone, copies at the stop, post id)."""
-    T = time.monotonic()
-    print("\nsetup done")
     reps = stack.add_reps(REPS)
     running = launch(stack, via=via)
-    print("launched", time.monotonic() - T)
     post_id = stack.publish_post(images=1, size=(480, 360))
     try:
         wait_for(lambda: len(stack.copies_per_rep(post_id)) >= 2, seconds=120, what="copies")
         signalled = time.monotonic()
-        print("in flight", signalled - T)
-        pids = running.everything()
         stop(running)
         took = running.gone_after(signalled)
     finally:
@@ -174,12 +172,10 @@ def stop_mid_generation(
     at_stop = len(stack.copies_per_rep(post_id))
     assert at_stop < REPS, "all copies were made before the stop; the test proves nothing"
     # The restart: a worker on the same broker finds the running tasks given back to it.
-    print("stopped", time.monotonic() - T)
     stack.start_worker(concurrency=2)
     wait_for(lambda: len(stack.copies_per_rep(post_id)) == REPS, seconds=180, what="copies")
     assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
     assert stack.image_files_missing(post_id) == 0
-    print("done", time.monotonic() - T)
     return took, at_stop, post_id
 
 
@@ -189,3 +185,22 @@ def test_every_stop_path_ends_every_process_and_loses_no_copy(embedded: Stack, p
     took, at_stop, _ = stop_mid_generation(embedded, STOP_PATHS[path])
     print(f"\n{path}: every process gone {took:.1f} s after the signal; {at_stop}/{REPS} copies")
     assert took <= BOUND
+
+
+@pytest.mark.slow
+def test_sigterm_to_dev_py_run_ends_every_process_and_loses_no_copy(embedded: Stack) -> None:
+    took, at_stop, _ = stop_mid_generation(embedded, STOP_PATHS["SIGTERM to run"], via="dev.py")
+    print(f"\ndev.py run, SIGTERM: every process gone {took:.1f} s; {at_stop}/{REPS} copies")
+    assert took <= BOUND
+
+
+@pytest.mark.slow
+def test_sigterm_to_every_process_on_redis_and_postgres_loses_no_copy(tmp_path: Path) -> None:
+    """Production's broker: the running tasks come back to Redis, not after the visibility
+    timeout (an hour) but at once."""
+    redis_or_skip()
+    for database_url in postgres_schema_url(f"mc_stop_{uuid.uuid4().hex[:12]}"):
+        with stack_on(database_url, REDIS_URL, tmp_path / "data", **SLOW_SWEEPER) as stack:
+            took, at_stop, _ = stop_mid_generation(stack, STOP_PATHS["SIGTERM to every process"])
+            print(f"\nRedis, SIGTERM to every process: gone {took:.1f} s; {at_stop}/{REPS}")
+            assert took <= BOUND
