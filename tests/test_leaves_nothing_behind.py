@@ -12,14 +12,14 @@ import pytest
 from tests.processes import alive
 
 ROOT = Path(__file__).resolve().parents[1]
-LEAKING_TEST = '''
+LEAKING_TEST = """
 import subprocess
 from pathlib import Path
 
 def test_starts_a_daemon_and_forgets_it(tmp_path):
     # sh exits at once; its sleep lives on, an orphan, as a daemonised server would.
     subprocess.run(["sh", "-c", "sleep 300 & echo $! > {pidfile}"], check=True)
-'''
+"""
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -30,9 +30,10 @@ def test_a_run_that_leaves_a_process_running_fails(tmp_path: Path, leaks: bool) 
     if not leaks:
         body += f"    subprocess.run(['kill', Path('{pidfile}').read_text().strip()])\n"
     (tmp_path / "test_inner.py").write_text(body)
+    command = [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-p", "no:cacheprovider"]
+    command += ["-q", "--rootdir", str(tmp_path), str(tmp_path / "test_inner.py")]
     inner = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.conftest", "-q", "-p", "no:cacheprovider"]
-        + ["--rootdir", str(tmp_path), str(tmp_path / "test_inner.py")],  # noqa: RUF005
+        command,
         cwd=ROOT,
         capture_output=True,
         text=True,
