@@ -9,6 +9,7 @@ slowed to an hour, so only the broker can bring back a task that was running."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -21,7 +22,9 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
+from service.commands.supervise import KILL_MARGIN_SECONDS
 from tests.live import free_port
 from tests.processes import alive, carrying, command_line, descendants_of
 from tests.scheduler.test_worker import Stack, stack_on, wait_for
@@ -204,3 +207,93 @@ def test_sigterm_to_every_process_on_redis_and_postgres_loses_no_copy(tmp_path: 
             took, at_stop, _ = stop_mid_generation(stack, STOP_PATHS["SIGTERM to every process"])
             print(f"\nRedis, SIGTERM to every process: gone {took:.1f} s; {at_stop}/{REPS}")
             assert took <= BOUND
+
+
+def compose() -> tuple[dict[str, Any], dict[str, str]]:
+    """docker-compose.yml's services, and the environment the Dockerfile sets."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    env_line = re.search(r"^ENV ((?:.*\\\n)*.*)$", (ROOT / "Dockerfile").read_text(), re.M)
+    assert env_line is not None
+    pairs = env_line.group(1).replace("\\\n", " ").split()
+    return services, dict(pair.split("=", 1) for pair in pairs)
+
+
+def seconds(duration: str) -> float:
+    return float(duration.removesuffix("s"))
+
+
+@pytest.mark.slow
+def test_compose_worker_stops_within_its_grace_period_and_loses_no_copy(tmp_path: Path) -> None:
+    """What `docker compose stop worker` does, without Docker: the compose command with the
+    image's REMAP_SIGTERM, SIGTERM to the command alone (what the init passes on), exit before
+    stop_grace_period; the copies it was making are finished by the next worker."""
+    redis_or_skip()
+    services, image_env = compose()
+    worker = services["worker"]
+    assert worker["init"] is True and worker["stop_signal"] == "SIGTERM"
+    assert image_env["MOMENTCAST_ENV"] == "production"
+    limit = seconds(worker["stop_grace_period"])
+    grace = float(worker["environment"]["MOMENTCAST_SHUTDOWN_GRACE_SECONDS"])
+    assert grace + KILL_MARGIN_SECONDS <= limit  # compose's own grace fits, with margin
+    for database_url in postgres_schema_url(f"mc_compose_{uuid.uuid4().hex[:12]}"):
+        with stack_on(database_url, REDIS_URL, tmp_path / "data", **SLOW_SWEEPER) as stack:
+            took = stop_compose_worker(stack, worker["command"], image_env, limit)
+            print(f"\ncompose worker, SIGTERM: exited {took:.1f} s (limit {limit:.0f} s)")
+
+
+def stop_compose_worker(
+    stack: Stack, command: list[str], image_env: dict[str, str], limit: float
+) -> float:
+    reps = stack.add_reps(REPS)
+    env = {**stack.env(), "REMAP_SIGTERM": image_env["REMAP_SIGTERM"]}
+    process = subprocess.Popen(
+        [sys.executable, "-m", *command],  # `celery ...`: on the image's PATH, not on ours
+        env=env,
+        cwd=ROOT,
+        stdout=(stack.logs / "compose-worker.log").open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        post_id = stack.publish_post(images=1, size=(480, 360))
+        wait_for(lambda: len(stack.copies_per_rep(post_id)) >= 2, seconds=120, what="copies")
+        signalled = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=limit)
+        took = time.monotonic() - signalled
+        assert not descendants_of({process.pid})
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert len(stack.copies_per_rep(post_id)) < REPS, "all copies made before the stop"
+    stack.start_worker(concurrency=2)
+    wait_for(lambda: len(stack.copies_per_rep(post_id)) == REPS, seconds=180, what="copies")
+    assert stack.copies_per_rep(post_id) == dict.fromkeys(reps, 1)
+    return took
+
+
+def test_compose_beat_stops_within_its_grace_period(tmp_path: Path) -> None:
+    services, image_env = compose()
+    beat = services["beat"]
+    assert beat["init"] is True and beat["stop_signal"] == "SIGTERM"
+    command = [c.replace("/data", str(tmp_path)) for c in beat["command"]]
+    settings = {"MOMENTCAST_DATA_DIR": str(tmp_path), "MOMENTCAST_ENV": "test"}
+    log = tmp_path / "beat.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", *command],
+        env={**os.environ, "REMAP_SIGTERM": image_env["REMAP_SIGTERM"], **settings},
+        cwd=ROOT,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: b"beat: Starting" in log.read_bytes(), seconds=60, what="beat")
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=seconds(beat["stop_grace_period"]))
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert not descendants_of({process.pid})
