@@ -86,6 +86,12 @@ def main(argv: list[str]) -> int:
         return 2
     _ensure_venv()
     commands, extra_env = _command(argv[0], argv[1:])
+    if argv[0] in {"run", "test"} and os.name == "posix":
+        # Become the command rather than wait for it: a process manager's SIGTERM or SIGINT
+        # then reaches momentcast run (or pytest) itself, which stops everything it started.
+        (args,) = commands
+        os.chdir(ROOT)
+        os.execve(args[0], args, os.environ | extra_env)
     for args in commands:
         code = subprocess.run(args, cwd=ROOT, env=os.environ | extra_env).returncode
         if code:

@@ -7,6 +7,7 @@ from typing import Any
 
 from celery import Celery, signals
 
+from scheduler import shutdown
 from scheduler.beat import schedule
 from service import engines, logs
 from service.queue import celery_config
@@ -46,3 +47,6 @@ def _log_task_run(task_id: str, task: Any, state: str | None = None, **_: Any) -
     seconds = time.perf_counter() - _started.pop(task_id, time.perf_counter())
     logs.log.info("task %s %s", task.name, state, extra={"seconds": round(seconds, 3)})
     logs.clear()
+
+
+shutdown.install(settings.shutdown_grace_seconds)

@@ -15,8 +15,11 @@ from typing import Any
 
 import click
 import uvicorn
+from fastapi import FastAPI
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from service import logs
+from service.app import create_app
 from service.settings import Settings
 
 
@@ -66,7 +69,17 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": IdleDeadlineProtocol,
         "timeout_keep_alive": settings.http_idle_timeout_seconds,
+        # Requests in flight get the same grace as the workers' tasks (issue 23).
+        "timeout_graceful_shutdown": round(settings.shutdown_grace_seconds),
     }
+
+
+def production_app() -> FastAPI:
+    """The app factory each of uvicorn's worker processes calls: logging configured in that
+    process (uvicorn spawns its workers, so the parent's configuration does not reach them)."""
+    settings = Settings()
+    logs.configure(json_lines=settings.log_json_lines, level=settings.log_level)
+    return create_app(settings)
 
 
 @click.command()
@@ -76,8 +89,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def main(host: str, port: int, workers: int) -> None:
     """Serve the API as the Docker image does: the app factory in `workers` processes."""
     uvicorn.run(
-        "service.app:create_app",
+        "service.serving:production_app",
         factory=True,
+        log_config=None,
         host=host,
         port=port,
         workers=workers,

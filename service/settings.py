@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     send_tasks: bool | None = None
     queue_prefix: str = ""  # prepended to queue names, so several installs can share a broker
     broker_visibility_timeout: int = 3600  # Redis: unacked tasks come back after this long
+    # A stopping process finishes what it is doing for this long: the API its requests, a
+    # worker its tasks (then it gives the rest back to the broker and exits; see
+    # scheduler/shutdown.py). `momentcast run` and docker-compose allow for it before they kill.
+    shutdown_grace_seconds: float = 10.0
     fanout_chunk_size: int = 10  # reps per copy-generation task
     image_threads: int = 0  # threads per process varying one copy's images; 0: one per core
     default_timezone: str = "Asia/Shanghai"  # for reps without their own

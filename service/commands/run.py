@@ -13,6 +13,7 @@ import uvicorn
 
 from service.app import create_app
 from service.commands._common import command_unit, data_dir_option, load_settings, open_runtime
+from service.commands.supervise import Workers, serve
 from service.demo import ensure_demo
 from service.serving import uvicorn_options
 from service.settings import Settings
@@ -61,19 +62,17 @@ def run_command(
         for name, team, url in demo.rep_urls:
             click.echo(f"    {name}（{team}）: {url}")
     click.echo(f"  API docs: {settings.base_url}/docs\n  data: {settings.data_dir}\n")
-    workers = [] if no_worker else start_workers(settings)
-    try:
-        # log_config=None: uvicorn keeps the logging configured by load_settings (ids on every
-        # line) instead of installing its own handlers.
-        uvicorn.run(
-            create_app(runtime=runtime),
-            host=host,
-            port=port,
-            log_config=None,
-            **uvicorn_options(settings),
-        )
-    finally:
-        stop_workers(workers)
+    workers = Workers([] if no_worker else start_workers(settings), settings.shutdown_grace_seconds)
+    # log_config=None: uvicorn keeps the logging configured by load_settings (ids on every
+    # line) instead of installing its own handlers.
+    config = uvicorn.Config(
+        create_app(runtime=runtime),
+        host=host,
+        port=port,
+        log_config=None,
+        **uvicorn_options(settings),
+    )
+    serve(config, workers)
 
 
 # Copy generation gets its own processes, so a big fan-out never delays the short jobs
@@ -94,6 +93,7 @@ def start_workers(settings: Settings) -> list[subprocess.Popen[bytes]]:
     """Celery workers and beat on the same settings (the embedded broker is a SQLite file
     under the data directory): the production code path, with no server to install."""
     env = {**os.environ, **settings.environment(), "MOMENTCAST_SEND_TASKS": "true"}
+    env["REMAP_SIGTERM"] = "SIGQUIT"  # pool processes ignore SIGTERM (scheduler/shutdown.py)
     log_dir = settings.data_dir / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
     started = []
@@ -103,7 +103,8 @@ def start_workers(settings: Settings) -> list[subprocess.Popen[bytes]]:
             for option in options
         ]
         log = (log_dir / f"worker-{name}.log").open("ab")
-        # Started through die_with_parent: a killed `momentcast run` leaves no worker behind.
+        # Started through die_with_parent: a killed `momentcast run` leaves no worker behind;
+        # in a session of its own, so only run signals it (service/commands/supervise.py).
         command = [sys.executable, "-m", "service.commands.die_with_parent", "celery"]
         command += ["--app", "scheduler", "worker", *args]
         command += ["--hostname", f"{name}@%h", "--loglevel", "INFO"]
@@ -114,17 +115,8 @@ def start_workers(settings: Settings) -> list[subprocess.Popen[bytes]]:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
+                start_new_session=True,
             )
         )
     click.echo(f"  worker + beat started; logs in {log_dir}\n")
     return started
-
-
-def stop_workers(workers: list[subprocess.Popen[bytes]]) -> None:
-    for worker in workers:
-        worker.terminate()  # warm shutdown: running tasks finish or are re-queued
-    for worker in workers:
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
