@@ -294,7 +294,7 @@ def world(runtime: Runtime, client: TestClient, make_org: Any, share: Any, viewe
     shared = share(images=1)
     phone = viewer()
     view_token, _ = phone.open(shared.path)
-    viewers = client.get("/api/viewers", headers=shared.org.manager).json()
+    viewers = client.get("/api/viewers", headers=shared.org.manager).json()["viewers"]
     staff = client.get("/api/staff", headers=shared.org.admin).json()
     return World(
         org=shared.org,
