@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 from service import logs
@@ -13,11 +13,13 @@ from service.auth import service as auth_service
 from service.db import unit_of_work
 from service.errors import Forbidden, Gone, NotFound, Unauthorized
 from service.models import Post, Rep, Role, Staff, StaffSession
+from service.models.tracking import Viewer
 from service.plans import service as plans_service
 from service.posts import repository as posts_repository
 from service.reps import repository as reps_repository
 from service.runtime import Runtime
 from service.security import TokenError
+from service.tracking import viewers as tracking_viewers
 
 SESSION_COOKIE = "mc_session"
 
@@ -108,6 +110,22 @@ def get_rep(rep_id: int, staff: CurrentStaff, session: SessionDep) -> Rep:
 
 
 RepDep = Annotated[Rep, Depends(get_rep)]
+
+
+def get_viewer(viewer_id: int, staff: CurrentStaff, session: SessionDep) -> Viewer:
+    """The viewer in the caller's organisation; any other id is 404, whoever it belongs to."""
+    return tracking_viewers.get(session, org_id=staff.org_id, viewer_id=viewer_id)
+
+
+ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+# The viewer list's filters: one definition for the API, the dashboard's pages and segments.
+ViewerSearch = Annotated[
+    str, Query(max_length=100, description="a label a rep gave, or a viewer's number (#123)")
+]
+ViewerTags = Annotated[
+    list[str], Query(alias="tag", max_length=10, description="tags all present; repeat `tag`")
+]
+SeenDays = Annotated[int | None, Query(description="seen in the last N days (1-3660)")]
 
 
 def get_rep_from_token(token: str, runtime: RuntimeDep, session: SessionDep) -> Rep:

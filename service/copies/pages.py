@@ -21,7 +21,7 @@ from service.plans.slots import zone
 from service.posts import repository as posts_repository
 from service.routing import CredentialsFirst
 from service.tracking import alerts as tracking_alerts
-from service.tracking import reports as tracking_reports
+from service.tracking import viewers as tracking_viewers
 from service.tracking.links import ShareLink, share_url
 from service.tracking.schemas import ViewerRead
 from service.web import render
@@ -105,7 +105,7 @@ def rep_page(
         ]
     ]
     org = orgs_repository.get_org(session, org_id=rep.org_id)
-    readers = tracking_reports.viewers(session, org_id=rep.org_id, rep_id=rep.id)
+    readers = tracking_viewers.of_rep(session, rep)
     return render(
         request,
         "rep.html",

@@ -12,7 +12,8 @@ from urllib.parse import quote
 
 from fastapi.responses import Response
 
-from service.dashboard.schemas import Campaign, LeaderRow, PostDashboard, ViewerRow
+from service.dashboard.schemas import Campaign, LeaderRow, PostDashboard
+from service.tracking.schemas import ViewerRead
 from service.web import local_time
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -112,7 +113,7 @@ def campaign(overview: Campaign) -> Response:
     return csv_response("campaign.csv", header, rows)
 
 
-def viewers(found: Sequence[ViewerRow], *, filename: str) -> Response:
+def viewers(found: Sequence[ViewerRead], *, filename: str) -> Response:
     header = ["读者ID", "备注名", "标签", "依据", "最近访问", "累计阅读秒数", "打开次数"]
     header.append("带来的销售")
     rows = [

@@ -11,19 +11,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from service.dashboard import repository, service, svg, viewers
-from service.dashboard.router import (
-    DASHBOARD_ROLES,
-    Days,
-    Sort,
-    Tags,
-    Team,
-    get_viewer,
-    period,
-)
-from service.deps import PostDep, SessionDep
+from service.dashboard.router import DASHBOARD_ROLES, Sort, Team, period
+from service.deps import PostDep, SeenDays, SessionDep, ViewerDep, ViewerSearch, ViewerTags
 from service.errors import BadRequest, Forbidden
 from service.models import Staff
-from service.models.tracking import Viewer
 from service.routing import CredentialsFirst
 from service.tracking.tags import duration
 from service.web import PageStaff, render
@@ -118,9 +109,9 @@ def viewer_list(
     request: Request,
     staff: DashStaff,
     session: SessionDep,
-    q: Annotated[str, Query(max_length=100)] = "",
-    tags: Tags = [],  # noqa: B006
-    days: Days = None,
+    q: ViewerSearch = "",
+    tags: ViewerTags = [],  # noqa: B006
+    days: SeenDays = None,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     tags = [t for t in tags if t]
@@ -132,7 +123,7 @@ def viewer_list(
         "dash_viewers.html",
         page=found,
         form={"q": q, "tags": tags, "days": days or ""},
-        all_tags=repository.tag_names(session, org_id=staff.org_id),
+        all_tags=viewers.tag_names(session, org_id=staff.org_id),
         segment_url=f"/api/dashboard/segments.csv?{query}" if tags else "",
         next_url=f"?{query}&offset={offset + found.limit}"
         if offset + found.limit < found.total
@@ -146,10 +137,10 @@ def viewer_list(
 def viewer_detail(
     request: Request,
     staff: DashStaff,
-    viewer: Annotated[Viewer, Depends(get_viewer)],
+    viewer: ViewerDep,
     session: SessionDep,
 ) -> HTMLResponse:
-    return show(request, "dash_viewer.html", v=viewers.timeline(session, viewer), tab="viewers")
+    return show(request, "dash_viewer.html", v=viewers.detail(session, viewer), tab="viewers")
 
 
 @router.get("/leaderboard", response_class=HTMLResponse)

@@ -23,10 +23,10 @@ from service.dashboard.schemas import (
     Thresholds,
     TreeNode,
 )
-from service.dashboard.stats import seconds
 from service.models import Post
 from service.tracking.article import split_sections
 from service.tracking.rules import Rules
+from service.tracking.units import seconds
 
 # Read-time buckets (seconds): the edges of the histogram on the post page.
 EDGES: list[tuple[int, int | None, str]] = [(0, 10, "<10秒"), (10, 30, "10–30秒")]

@@ -12,16 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from service.dashboard.stats import median
 from service.db import is_postgres
 from service.models import Copy, Plan, PlanItem, Post, Rep
 from service.models.rollup import PostRead, PostRep, PostViewer
-from service.models.tracking import PageView, Viewer, ViewerTag
-
-READ_MS = func.coalesce(PageView.engaged_ms, PageView.visible_ms)  # of one page view
 
 
 @dataclass(frozen=True)
@@ -224,89 +221,3 @@ def team_readers(session: Session, *, org_id: int, post_ids: Sequence[int]) -> d
         .group_by(Rep.team)
     )
     return {team: int(count) for team, count in session.execute(query)}
-
-
-def search_viewers(
-    session: Session,
-    *,
-    org_id: int,
-    q: str = "",
-    tags: Sequence[str] = (),
-    seen_since: datetime | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> tuple[list[Viewer], int]:
-    """A page of viewers, most recently seen first, and how many match in all.
-
-    `q` matches the label a rep gave, or the viewer's number; every tag in `tags` must be
-    present."""
-    query = select(Viewer).where(Viewer.org_id == org_id)
-    text = q.strip()
-    if text:
-        like = f"%{text.replace('%', '').replace('_', '')}%"
-        number = _viewer_number(text.lstrip("#"))
-        query = query.where(or_(Viewer.label.ilike(like), Viewer.id == number))
-    for tag in tags:
-        query = query.where(
-            Viewer.id.in_(
-                select(ViewerTag.viewer_id).where(ViewerTag.org_id == org_id, ViewerTag.tag == tag)
-            )
-        )
-    if seen_since is not None:
-        query = query.where(Viewer.last_seen_at >= seen_since)
-    order = (Viewer.last_seen_at.desc().nulls_last(), Viewer.id.desc())
-    # The count rides along as a window over the same pass: a tag filter's joins run once.
-    rows = session.execute(
-        query.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset)
-    ).all()
-    if rows:
-        return [row[0] for row in rows], int(rows[0][1])
-    total = session.scalar(select(func.count()).select_from(query.subquery())) if offset else 0
-    return [], int(total or 0)
-
-
-def _viewer_number(text: str) -> int:
-    """`text` as a viewer id when it is one (ASCII digits within 64 bits), else -1. Not
-    `str.isdigit()` alone: "²" and "①" pass it and then fail `int()`."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else -1
-
-
-def tags_of(session: Session, *, org_id: int, viewer_ids: Sequence[int]) -> list[ViewerTag]:
-    if not viewer_ids:
-        return []
-    query = select(ViewerTag).where(
-        ViewerTag.org_id == org_id, ViewerTag.viewer_id.in_(list(viewer_ids))
-    )
-    return list(session.scalars(query.order_by(ViewerTag.viewer_id, ViewerTag.kind, ViewerTag.tag)))
-
-
-def tag_names(session: Session, *, org_id: int) -> list[str]:
-    query = select(ViewerTag.tag).where(ViewerTag.org_id == org_id).distinct()
-    return sorted(session.scalars(query))
-
-
-def timeline(session: Session, *, org_id: int, viewer_id: int) -> list[Any]:
-    """Every page view of the viewer, newest first, with the post's title and the rep."""
-    query = (
-        select(
-            PageView.id,
-            PageView.post_id,
-            Post.title,
-            PageView.rep_id,
-            Rep.name.label("rep_name"),
-            PageView.parent_viewer_id,
-            PageView.channel,
-            PageView.opened_at,
-            READ_MS.label("read_ms"),
-            PageView.max_scroll,
-        )
-        .join(Post, and_(Post.id == PageView.post_id, Post.org_id == org_id))
-        .join(Rep, and_(Rep.id == PageView.rep_id, Rep.org_id == org_id))
-        .where(PageView.org_id == org_id, PageView.viewer_id == viewer_id)
-        .order_by(PageView.opened_at.desc(), PageView.id.desc())
-    )
-    return list(session.execute(query))
-
-
-def get_viewer(session: Session, *, org_id: int, viewer_id: int) -> Viewer | None:
-    return session.scalar(select(Viewer).where(Viewer.org_id == org_id, Viewer.id == viewer_id))

@@ -1,5 +1,7 @@
 """Dashboard API: JSON behind every page, and a CSV of every table. Staff of the
-organisation only; ids of another organisation's posts or viewers are 404."""
+organisation only; ids of another organisation's posts or viewers are 404. The viewer list
+and detail are the viewer API's (`/api/viewers`, service/tracking/router.py), which also
+answers their old paths here, `/api/dashboard/viewers…`, as deprecated aliases."""
 
 from __future__ import annotations
 
@@ -10,20 +12,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from service.dashboard import export, service, viewers
-from service.dashboard import repository as dash_repository
-from service.dashboard.schemas import (
-    Campaign,
-    Leaderboard,
-    PostDashboard,
-    ViewerPage,
-    ViewerRow,
-    ViewerTimeline,
-)
-from service.deps import CurrentStaff, PostDep, SessionDep
+from service.dashboard.schemas import Campaign, Leaderboard, PostDashboard
+from service.deps import CurrentStaff, PostDep, SeenDays, SessionDep, ViewerTags
 from service.errors import Forbidden, NotFound
 from service.models import Role, Staff
-from service.models.tracking import Viewer
 from service.routing import CredentialsFirst
+from service.tracking.schemas import ViewerRead
 from service.web import CHINA
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"], route_class=CredentialsFirst)
@@ -37,16 +31,6 @@ def require_dashboard(staff: CurrentStaff) -> Staff:
 
 
 DashboardStaff = Annotated[Staff, Depends(require_dashboard)]
-
-
-def get_viewer(viewer_id: int, staff: DashboardStaff, session: SessionDep) -> Viewer:
-    viewer = dash_repository.get_viewer(session, org_id=staff.org_id, viewer_id=viewer_id)
-    if viewer is None:
-        raise NotFound(f"no viewer {viewer_id}", code="viewer_not_found")
-    return viewer
-
-
-ViewerDep = Annotated[Viewer, Depends(get_viewer)]
 
 
 def day_start(day: date | None) -> datetime | None:
@@ -63,8 +47,6 @@ def period(since: date | None, until: date | None) -> tuple[datetime | None, dat
 Since = Annotated[date | None, Query(description="first day (China time), YYYY-MM-DD")]
 Until = Annotated[date | None, Query(description="last day, inclusive")]
 Team = Annotated[str | None, Query(max_length=100)]
-Tags = Annotated[list[str], Query(alias="tag", max_length=10)]
-Days = Annotated[int | None, Query(description="seen in the last N days")]
 Sort = Annotated[str, Query(description="execution | views | engaged")]
 
 
@@ -108,33 +90,13 @@ def post_reps_csv(staff: DashboardStaff, post: PostDep, session: SessionDep) -> 
     return export.rep_table(service.post(session, post)[0])
 
 
-@router.get("/viewers")
-def viewer_list(
-    staff: DashboardStaff,
-    session: SessionDep,
-    q: Annotated[str, Query(max_length=100)] = "",
-    tags: Tags = [],  # noqa: B006
-    days: Days = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> ViewerPage:
-    return viewers.page(
-        session, org_id=staff.org_id, q=q, tags=tags, days=days, offset=offset, limit=limit
-    )
-
-
-@router.get("/viewers/{viewer_id}")
-def viewer_detail(staff: DashboardStaff, viewer: ViewerDep, session: SessionDep) -> ViewerTimeline:
-    return viewers.timeline(session, viewer)
-
-
 @router.get("/segments")
 def segment(
     staff: DashboardStaff,
     session: SessionDep,
-    tags: Tags = [],  # noqa: B006
-    days: Days = None,
-) -> list[ViewerRow]:
+    tags: ViewerTags = [],  # noqa: B006
+    days: SeenDays = None,
+) -> list[ViewerRead]:
     """Viewers with every one of `tag` (repeat it), seen in the last `days`."""
     return viewers.segment(session, org_id=staff.org_id, tags=tags, days=days)
 
@@ -143,12 +105,10 @@ def segment(
 def segment_csv(
     staff: DashboardStaff,
     session: SessionDep,
-    tags: Tags = [],  # noqa: B006
-    days: Days = None,
+    tags: ViewerTags = [],  # noqa: B006
+    days: SeenDays = None,
 ) -> Response:
-    found = viewers.segment(session, org_id=staff.org_id, tags=tags, days=days)
-    name = "+".join(tags) + (f"-{days}天" if days else "")
-    return export.viewers(found, filename=f"读者-{name}.csv")
+    return viewers.segment_csv(session, org_id=staff.org_id, tags=tags, days=days)
 
 
 def _leaders(

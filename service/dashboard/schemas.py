@@ -101,47 +101,6 @@ class Campaign(BaseModel):
     posts: list[CampaignRow]
 
 
-class ViewerTagRead(BaseModel):
-    tag: str
-    kind: str
-    evidence: str
-
-
-class ViewerRow(BaseModel):
-    id: int
-    label: str
-    rep_id: int | None
-    rep_name: str
-    views: int
-    engaged_seconds: float
-    last_seen_at: datetime | None
-    tags: list[ViewerTagRead]
-
-
-class ViewerPage(BaseModel):
-    total: int
-    offset: int
-    limit: int
-    viewers: list[ViewerRow]
-
-
-class TimelineEntry(BaseModel):
-    page_view_id: int
-    post_id: int
-    post_title: str
-    rep_id: int
-    rep_name: str
-    via_viewer_id: int | None  # forwarded by another viewer
-    channel: str
-    opened_at: datetime
-    engaged_seconds: float
-    max_scroll_percent: int
-
-
-class ViewerTimeline(ViewerRow):
-    timeline: list[TimelineEntry]
-
-
 class LeaderRow(BaseModel):
     key: str  # rep id or team name
     name: str

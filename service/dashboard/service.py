@@ -16,10 +16,11 @@ from service.dashboard.schemas import (
     LeaderRow,
     PostDashboard,
 )
-from service.dashboard.stats import rate, seconds
+from service.dashboard.stats import rate
 from service.errors import BadRequest
 from service.models import Post
 from service.tracking.tags import rules_for
+from service.tracking.units import seconds
 
 SORTS = {
     "execution": lambda r: (-(r.execution_percent or 0), -r.views, r.name),

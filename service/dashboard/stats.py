@@ -16,10 +16,6 @@ def median(values: Sequence[int | float]) -> float | None:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def seconds(ms: float | None) -> float | None:
-    return None if ms is None else round(ms / 1000, 1)
-
-
 def rate(part: int, whole: int) -> float | None:
     """A share in percent with one decimal; None when there is nothing to divide by."""
     return round(100 * part / whole, 1) if whole else None

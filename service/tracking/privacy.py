@@ -9,14 +9,14 @@ from sqlalchemy.orm import Session
 
 from service.models.tracking import PageView, Viewer, ViewerTag
 from service.settings import Settings
-from service.tracking import reports
+from service.tracking import viewers
 from service.tracking.events import EventStore
 from service.tracking.schemas import ViewerExport
 
 
 def export(session: Session, viewer: Viewer) -> ViewerExport:
     return ViewerExport(
-        viewer=reports.viewer_detail(session, viewer),
+        viewer=viewers.detail(session, viewer),
         cookie_id=viewer.cookie_id,
         openid=viewer.openid,
     )

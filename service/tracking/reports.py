@@ -1,4 +1,5 @@
-"""Read models over page views: per post, per viewer, and the re-share tree."""
+"""Read models over a post's page views: each view, and the re-share tree. (Viewers are read
+through the one viewer read model, service/tracking/viewers.py.)"""
 
 from __future__ import annotations
 
@@ -7,22 +8,11 @@ from collections import defaultdict
 from sqlalchemy.orm import Session
 
 from service.models import Rep
-from service.models.tracking import PageView, Viewer, ViewerTag
+from service.models.tracking import PageView
 from service.reps import repository as reps_repository
 from service.tracking import repository
-from service.tracking.schemas import (
-    RepBranch,
-    ShareNode,
-    ShareTree,
-    TagRead,
-    ViewerDetail,
-    ViewerRead,
-    ViewRead,
-)
-
-
-def seconds(ms: int | None) -> float | None:
-    return None if ms is None else round(ms / 1000, 1)
+from service.tracking.schemas import RepBranch, ShareNode, ShareTree, ViewRead
+from service.tracking.units import seconds
 
 
 def view_read(view: PageView) -> ViewRead:
@@ -42,39 +32,6 @@ def view_read(view: PageView) -> ViewRead:
     )
 
 
-def viewer_read(viewer: Viewer, tags: list[ViewerTag]) -> ViewerRead:
-    return ViewerRead(
-        id=viewer.id,
-        label=viewer.label,
-        first_rep_id=viewer.first_rep_id,
-        views=viewer.views,
-        engaged_seconds=seconds(viewer.engaged_ms) or 0.0,
-        last_seen_at=viewer.last_seen_at,
-        created_at=viewer.created_at,
-        tags=[TagRead(tag=t.tag, kind=t.kind, evidence=t.evidence) for t in tags],
-    )
-
-
-def viewers(
-    session: Session, *, org_id: int, tag: str | None = None, rep_id: int | None = None
-) -> list[ViewerRead]:
-    found = repository.viewers(session, org_id=org_id, tag=tag, rep_id=rep_id)
-    tags: dict[int, list[ViewerTag]] = defaultdict(list)
-    for row in repository.tags_of(session, org_id=org_id, viewer_ids=[v.id for v in found]):
-        tags[row.viewer_id].append(row)
-    return [viewer_read(viewer, tags[viewer.id]) for viewer in found]
-
-
-def viewer_detail(session: Session, viewer: Viewer, *, rep_id: int | None = None) -> ViewerDetail:
-    """The viewer with tags and page views (`rep_id`: only views of that rep's links)."""
-    tags = repository.tags_of(session, org_id=viewer.org_id, viewer_ids=[viewer.id])
-    views = repository.views_of_viewer(session, org_id=viewer.org_id, viewer_id=viewer.id)
-    return ViewerDetail(
-        **viewer_read(viewer, tags).model_dump(),
-        page_views=[view_read(v) for v in views if rep_id is None or v.rep_id == rep_id],
-    )
-
-
 def share_tree(session: Session, *, org_id: int, post_id: int) -> ShareTree:
     """Each rep's link at the root; under it whoever opened it, under them whom they sent it to.
 
@@ -90,14 +47,13 @@ def share_tree(session: Session, *, org_id: int, post_id: int) -> ShareTree:
     for viewer_id, view in first.items():
         parent = view.parent_viewer_id if view.parent_viewer_id in first else None
         children[parent].append(viewer_id)
-    viewers = {v.id: v for v in repository.viewers(session, org_id=org_id, limit=100_000)}
+    labels = repository.viewer_labels(session, org_id=org_id, viewer_ids=list(first))
 
     def node(viewer_id: int, seen: frozenset[int]) -> ShareNode:
         count, engaged = totals[viewer_id]
-        viewer = viewers.get(viewer_id)
         return ShareNode(
             viewer_id=viewer_id,
-            label=viewer.label if viewer else "",
+            label=labels.get(viewer_id, ""),
             views=count,
             engaged_seconds=seconds(engaged) or 0.0,
             channel=first[viewer_id].channel,

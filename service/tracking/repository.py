@@ -8,11 +8,12 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Select, and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.db import is_postgres
+from service.models import Post, Rep
 from service.models.tracking import PageView, TagRules, Viewer, ViewerTag
 
 
@@ -139,48 +140,135 @@ def posts_with_views(session: Session, *, org_id: int) -> set[int]:
     return set(session.scalars(query))
 
 
-def views_of_viewer(session: Session, *, org_id: int, viewer_id: int) -> list[PageView]:
-    query = select(PageView).where(PageView.org_id == org_id, PageView.viewer_id == viewer_id)
-    return list(session.scalars(query.order_by(PageView.id)))
-
-
-def viewers(
+def search_viewers(
     session: Session,
     *,
     org_id: int,
-    tag: str | None = None,
+    q: str = "",
+    tags: Sequence[str] = (),
     rep_id: int | None = None,
-    viewer_ids: Sequence[int] | None = None,
-    limit: int = 200,
-) -> list[Viewer]:
-    """The organisation's viewers, most recently seen first; `rep_id`: only those who opened
-    one of that rep's links."""
+    seen_since: datetime | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Viewer], int]:
+    """A page of viewers, most recently seen first, and how many match in all.
+
+    `q` matches the label a rep gave, or the viewer's number; every tag in `tags` must be
+    present; `rep_id`: only those who opened one of that rep's links."""
     query = select(Viewer).where(Viewer.org_id == org_id)
-    if tag:
-        query = query.where(
-            Viewer.id.in_(
-                select(ViewerTag.viewer_id).where(ViewerTag.org_id == org_id, ViewerTag.tag == tag)
-            )
-        )
+    text = q.strip()
+    if text:
+        like = f"%{text.replace('%', '').replace('_', '')}%"
+        number = _viewer_number(text.lstrip("#"))
+        query = query.where(or_(Viewer.label.ilike(like), Viewer.id == number))
+    for tag in tags:
+        query = query.where(Viewer.id.in_(_tagged(org_id=org_id, tag=tag)))
     if rep_id is not None:
-        query = query.where(
-            Viewer.id.in_(
-                select(PageView.viewer_id).where(
-                    PageView.org_id == org_id, PageView.rep_id == rep_id
-                )
-            )
-        )
-    if viewer_ids is not None:
-        query = query.where(Viewer.id.in_(list(viewer_ids)))
-    order = (Viewer.last_seen_at.is_(None), Viewer.last_seen_at.desc(), Viewer.id.desc())
-    return list(session.scalars(query.order_by(*order).limit(limit)))
+        query = query.where(Viewer.id.in_(_readers_of(org_id=org_id, rep_id=rep_id)))
+    if seen_since is not None:
+        query = query.where(Viewer.last_seen_at >= seen_since)
+    order = (Viewer.last_seen_at.desc().nulls_last(), Viewer.id.desc())
+    # The count rides along as a window over the same pass: a tag filter's joins run once.
+    rows = session.execute(
+        query.add_columns(func.count().over()).order_by(*order).limit(limit).offset(offset)
+    ).all()
+    if rows:
+        return [row[0] for row in rows], int(rows[0][1])
+    total = session.scalar(select(func.count()).select_from(query.subquery())) if offset else 0
+    return [], int(total or 0)
+
+
+def _tagged(*, org_id: int, tag: str) -> Select[Any]:
+    return select(ViewerTag.viewer_id).where(ViewerTag.org_id == org_id, ViewerTag.tag == tag)
+
+
+def _readers_of(*, org_id: int, rep_id: int) -> Select[Any]:
+    return select(PageView.viewer_id).where(PageView.org_id == org_id, PageView.rep_id == rep_id)
+
+
+def _viewer_number(text: str) -> int:
+    """`text` as a viewer id when it is one (ASCII digits within 64 bits), else -1. Not
+    `str.isdigit()` alone: "²" and "①" pass it and then fail `int()`."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else -1
+
+
+def is_reader(session: Session, *, org_id: int, rep_id: int, viewer_id: int) -> bool:
+    """Whether the viewer opened one of the rep's links."""
+    query = _readers_of(org_id=org_id, rep_id=rep_id).where(PageView.viewer_id == viewer_id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def viewer_labels(session: Session, *, org_id: int, viewer_ids: Sequence[int]) -> dict[int, str]:
+    query = select(Viewer.id, Viewer.label).where(
+        Viewer.org_id == org_id, Viewer.id.in_(list(viewer_ids))
+    )
+    return {viewer_id: label for viewer_id, label in session.execute(query)}
+
+
+def rep_names(session: Session, *, org_id: int, rep_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = sorted({rep_id for rep_id in rep_ids if rep_id is not None})
+    query = select(Rep.id, Rep.name).where(Rep.org_id == org_id, Rep.id.in_(ids))
+    return {rep_id: name for rep_id, name in session.execute(query)} if ids else {}
 
 
 def tags_of(session: Session, *, org_id: int, viewer_ids: Sequence[int]) -> list[ViewerTag]:
+    if not viewer_ids:
+        return []
     query = select(ViewerTag).where(
         ViewerTag.org_id == org_id, ViewerTag.viewer_id.in_(list(viewer_ids))
     )
     return list(session.scalars(query.order_by(ViewerTag.viewer_id, ViewerTag.kind, ViewerTag.tag)))
+
+
+def tag_names(session: Session, *, org_id: int) -> list[str]:
+    query = select(ViewerTag.tag).where(ViewerTag.org_id == org_id).distinct()
+    return sorted(session.scalars(query))
+
+
+class Visit(NamedTuple):
+    """A page view of one viewer with the post's title and the rep's name."""
+
+    id: int
+    post_id: int
+    title: str
+    rep_id: int
+    rep_name: str
+    parent_viewer_id: int | None
+    channel: str
+    opened_at: datetime
+    last_event_at: datetime | None
+    read_ms: int
+    visible_ms: int
+    max_scroll: int
+    sections: dict[str, Any] | None
+
+
+def visits(session: Session, *, org_id: int, viewer_id: int) -> list[Visit]:
+    """Every page view of the viewer, newest first. Read time is `COALESCE(engaged_ms,
+    visible_ms)`, the measure the tag job and the dashboard's roll-up use."""
+    query = (
+        select(
+            PageView.id,
+            PageView.post_id,
+            func.coalesce(Post.title, ""),
+            PageView.rep_id,
+            func.coalesce(Rep.name, ""),
+            PageView.parent_viewer_id,
+            PageView.channel,
+            PageView.opened_at,
+            PageView.last_event_at,
+            func.coalesce(PageView.engaged_ms, PageView.visible_ms),
+            PageView.visible_ms,
+            PageView.max_scroll,
+            PageView.sections,
+        )
+        # Outer joins: a viewer's export lists every view they left, whatever became of it.
+        .outerjoin(Post, and_(Post.id == PageView.post_id, Post.org_id == org_id))
+        .outerjoin(Rep, and_(Rep.id == PageView.rep_id, Rep.org_id == org_id))
+        .where(PageView.org_id == org_id, PageView.viewer_id == viewer_id)
+        .order_by(PageView.opened_at.desc(), PageView.id.desc())
+    )
+    return [Visit._make(row) for row in session.execute(query)]
 
 
 def replace_tags(session: Session, *, org_id: int, tags: Iterable[dict[str, Any]]) -> None:

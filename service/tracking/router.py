@@ -1,4 +1,5 @@
-"""Tracking API: the beacon endpoint `POST /t`, staff reports, and a rep's own viewers."""
+"""Tracking API: the beacon endpoint `POST /t`, staff reports, the viewer API (`/api/viewers`,
+with `/api/dashboard/viewers` as its deprecated alias), and a rep's own viewers."""
 
 from __future__ import annotations
 
@@ -6,14 +7,23 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 
-from service.deps import CurrentStaff, PostDep, RepFromToken, RequireAdmin, SessionDep
-from service.errors import AppError, Forbidden, NotFound, ServiceUnavailable
-from service.models.tracking import Viewer
+from service.deps import (
+    CurrentStaff,
+    PostDep,
+    RepFromToken,
+    RequireAdmin,
+    SeenDays,
+    SessionDep,
+    ViewerDep,
+    ViewerSearch,
+    ViewerTags,
+)
+from service.errors import AppError, Forbidden, ServiceUnavailable
 from service.routing import CredentialsFirst
 from service.security import TokenError
-from service.tracking import beacons, privacy, reports, repository, service, tags
+from service.tracking import beacons, privacy, reports, repository, service, tags, viewers
 from service.tracking.bots import is_bot
 from service.tracking.events import EventStore, StoreUnavailable, open_store
 from service.tracking.links import signer_for
@@ -24,6 +34,7 @@ from service.tracking.schemas import (
     ViewerDetail,
     ViewerExport,
     ViewerLabel,
+    ViewerPage,
     ViewerRead,
     ViewRead,
 )
@@ -106,33 +117,59 @@ def post_share_tree(post: PostDep, session: SessionDep) -> ShareTree:
     return reports.share_tree(session, org_id=post.org_id, post_id=post.id)
 
 
+ALIAS = (
+    "Deprecated alias of `{path}`: the same handler and the same response. Kept for clients "
+    "of the dashboard's first viewer API; new clients call `{path}`."
+)
+
+
 @router.get("/api/viewers")
+@router.get(
+    "/api/dashboard/viewers",
+    deprecated=True,
+    tags=["dashboard"],
+    description=ALIAS.format(path="GET /api/viewers"),
+)
 def list_viewers(
-    staff: CurrentStaff, session: SessionDep, tag: str | None = None, rep_id: int | None = None
-) -> list[ViewerRead]:
-    return reports.viewers(session, org_id=staff.org_id, tag=tag, rep_id=rep_id)
-
-
-def get_viewer(viewer_id: int, staff: CurrentStaff, session: SessionDep) -> Viewer:
-    viewer = repository.get_viewer(session, org_id=staff.org_id, viewer_id=viewer_id)
-    if viewer is None:
-        raise NotFound(f"no viewer {viewer_id}", code="viewer_not_found")
-    return viewer
-
-
-ViewerDep = Annotated[Viewer, Depends(get_viewer)]
+    staff: CurrentStaff,
+    session: SessionDep,
+    q: ViewerSearch = "",
+    tags: ViewerTags = [],  # noqa: B006
+    days: SeenDays = None,
+    rep_id: int | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ViewerPage:
+    """The organisation's viewers, most recently seen first, a page at a time with the total.
+    `q`: label or number; every `tag` must be present; `days`: seen in the last N days;
+    `rep_id`: only those who opened one of that rep's links."""
+    return viewers.page(
+        session,
+        org_id=staff.org_id,
+        q=q,
+        tags=tags,
+        days=days,
+        rep_id=rep_id,
+        offset=offset,
+        limit=limit,
+    )
 
 
 @router.get("/api/viewers/{viewer_id}")
+@router.get(
+    "/api/dashboard/viewers/{viewer_id}",
+    deprecated=True,
+    tags=["dashboard"],
+    description=ALIAS.format(path="GET /api/viewers/{viewer_id}"),
+)
 def viewer_detail(viewer: ViewerDep, session: SessionDep) -> ViewerDetail:
-    return reports.viewer_detail(session, viewer)
+    """The viewer with tags (and their evidence) and every page view, newest first."""
+    return viewers.detail(session, viewer)
 
 
 @router.patch("/api/viewers/{viewer_id}")
 def label_viewer(viewer: ViewerDep, body: ViewerLabel, session: SessionDep) -> ViewerDetail:
-    viewer.label = body.label
-    session.flush()
-    return reports.viewer_detail(session, viewer)
+    return viewers.label(session, viewer, text=body.label)
 
 
 @router.get("/api/viewers/{viewer_id}/export")
@@ -161,7 +198,7 @@ def put_rules(body: TagRulesBody, admin: RequireAdmin, session: SessionDep) -> T
 @router.get("/r/{token}/viewers.json")
 def rep_viewers(rep: RepFromToken, session: SessionDep) -> list[ViewerRead]:
     """A rep's own viewers only: those who opened one of this rep's share links."""
-    return reports.viewers(session, org_id=rep.org_id, rep_id=rep.id)
+    return viewers.of_rep(session, rep)
 
 
 @router.post("/r/{token}/viewers/{viewer_id}/label")
@@ -170,4 +207,4 @@ def rep_label_viewer(
 ) -> ViewerDetail:
     """A rep names one of their own viewers ("优优妈妈"); anyone else's is 404."""
     viewer = service.label_own_reader(session, rep, viewer_id=viewer_id, label=body.label)
-    return reports.viewer_detail(session, viewer, rep_id=rep.id)
+    return viewers.detail(session, viewer, rep_id=rep.id)

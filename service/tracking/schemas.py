@@ -28,13 +28,16 @@ class ViewRead(BaseModel):
 class TagRead(BaseModel):
     tag: str
     kind: str
-    evidence: str
+    evidence: str  # why the tag was given, in words a rep can act on ("读了《…》2分00秒")
 
 
 class ViewerRead(BaseModel):
+    """One viewer, as every page and API shows them (the one viewer read model)."""
+
     id: int
     label: str
-    first_rep_id: int | None
+    rep_id: int | None  # the rep whose link brought them first
+    rep_name: str
     views: int
     engaged_seconds: float
     last_seen_at: datetime | None
@@ -42,8 +45,33 @@ class ViewerRead(BaseModel):
     tags: list[TagRead]
 
 
+class ViewerPage(BaseModel):
+    total: int  # how many match in all, whatever the page
+    offset: int
+    limit: int
+    viewers: list[ViewerRead]
+
+
+class VisitRead(BaseModel):
+    """One page view of the viewer, with the post's title and the rep whose link it was."""
+
+    page_view_id: int
+    post_id: int
+    post_title: str
+    rep_id: int
+    rep_name: str
+    via_viewer_id: int | None  # forwarded by another viewer
+    channel: str
+    opened_at: datetime
+    last_event_at: datetime | None
+    engaged_seconds: float  # read time: engaged, or visible where no engagement was measured
+    visible_seconds: float
+    max_scroll_percent: int
+    sections: dict[str, float]
+
+
 class ViewerDetail(ViewerRead):
-    page_views: list[ViewRead]
+    timeline: list[VisitRead]  # newest first
 
 
 class ViewerLabel(BaseModel):

@@ -131,8 +131,8 @@ def ip_hash(ip: str, *, key: str, day: datetime) -> str:
 def label_own_reader(session: Session, rep: Rep, *, viewer_id: int, label: str) -> Viewer:
     """The rep names one of their own readers ("优优妈妈"); anyone else's viewer is 404."""
     viewer = repository.get_viewer(session, org_id=rep.org_id, viewer_id=viewer_id)
-    if viewer is None or not repository.viewers(
-        session, org_id=rep.org_id, rep_id=rep.id, viewer_ids=[viewer_id]
+    if viewer is None or not repository.is_reader(
+        session, org_id=rep.org_id, rep_id=rep.id, viewer_id=viewer_id
     ):
         raise NotFound(f"no viewer {viewer_id} among your readers", code="viewer_not_found")
     viewer.label = label  # checked by ViewerLabel (service.text) at the edge

@@ -229,6 +229,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/dashboard/campaign.csv"): Rule("staff", 200),
     ("GET", "/api/dashboard/posts/{post_id}"): Rule("staff", 200),
     ("GET", "/api/dashboard/posts/{post_id}/reps.csv"): Rule("staff", 200),
+    # Deprecated aliases of GET /api/viewers[/{viewer_id}] (same handlers, service/tracking).
     ("GET", "/api/dashboard/viewers"): Rule("staff", 200),
     ("GET", "/api/dashboard/viewers/{viewer_id}"): Rule("staff", 200),
     ("GET", "/api/dashboard/segments"): Rule("staff", 200, params(tag="新客")),
@@ -294,7 +295,7 @@ def world(runtime: Runtime, client: TestClient, make_org: Any, share: Any, viewe
     shared = share(images=1)
     phone = viewer()
     view_token, _ = phone.open(shared.path)
-    viewers = client.get("/api/viewers", headers=shared.org.manager).json()
+    viewers = client.get("/api/viewers", headers=shared.org.manager).json()["viewers"]
     staff = client.get("/api/staff", headers=shared.org.admin).json()
     return World(
         org=shared.org,

@@ -487,7 +487,7 @@ class TestFinding12OneValidationLayer:
     ) -> None:
         shared = share()
         viewer().open(shared.path)
-        (row,) = client.get("/api/viewers", headers=shared.org.manager).json()
+        (row,) = client.get("/api/viewers", headers=shared.org.manager).json()["viewers"]
         label = {"label": f"优优{char}妈妈"}
         staff = client.patch(f"/api/viewers/{row['id']}", json=label, headers=shared.org.manager)
         rep = client.post(f"{shared.rep_path}/viewers/{row['id']}/label", json=label)

@@ -15,7 +15,9 @@ class TestStaff:
         shared = share()
         phone = viewer()
         phone.open(shared.path)
-        viewer_id = staff_client.get("/api/viewers", headers=shared.org.manager).json()[0]["id"]
+        viewer_id = staff_client.get("/api/viewers", headers=shared.org.manager).json()["viewers"][
+            0
+        ]["id"]
         other = make_org()
         for url in [
             f"/api/posts/{shared.post_id}/views",
@@ -24,7 +26,7 @@ class TestStaff:
             f"/api/viewers/{viewer_id}/export",
         ]:
             assert staff_client.get(url, headers=other.admin).status_code == 404, url
-        assert staff_client.get("/api/viewers", headers=other.admin).json() == []
+        assert staff_client.get("/api/viewers", headers=other.admin).json()["viewers"] == []
         assert (
             staff_client.delete(f"/api/viewers/{viewer_id}", headers=other.admin).status_code == 404
         )

@@ -76,7 +76,7 @@ class TestTags:
 
         listed = staff_client.get(
             "/api/viewers", params={"tag": "深读"}, headers=shared.org.manager
-        ).json()
+        ).json()["viewers"]
         assert [v["id"] for v in listed] == [deep_id]
 
     def test_a_rule_change_retags_on_the_next_run(
