@@ -11,7 +11,7 @@ from service.errors import Conflict, Unprocessable
 from service.models import Organisation, Role, Staff
 from service.orgs import repository
 from service.orgs.schemas import OrgVoice, OrgVoiceUpdate
-from service.posts.voice import org_voice
+from service.orgs.voice import org_voice
 from service.security import hash_password
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")

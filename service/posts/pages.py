@@ -16,13 +16,13 @@ from service.copies.router import staff_image_url
 from service.deps import PostDep, RuntimeDep, SessionDep
 from service.errors import AppError, Forbidden, Unprocessable
 from service.models import Role
+from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.plans import repository as plans_repository
 from service.plans import service as plans_service
 from service.plans.schemas import PublishRequest
 from service.posts import repository, service, versions
 from service.posts.router import read_sentences, read_uploads
 from service.posts.schemas import PostCreate
-from service.posts.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.reps import repository as reps_repository
 from service.routing import CredentialsFirst
 from service.text import parse

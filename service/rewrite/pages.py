@@ -15,9 +15,9 @@ from service.models import Role
 from service.orgs import repository as orgs_repository
 from service.orgs import service as orgs_service
 from service.orgs.schemas import OrgVoiceUpdate
+from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.posts import versions
 from service.posts.schemas import AlternativesRead, SentencesRequest
-from service.posts.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.rewrite import service
 from service.rewrite.provider import ProviderError
 from service.rewrite.router import PROVIDER_ERRORS, provider_error_response
