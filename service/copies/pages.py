@@ -17,7 +17,7 @@ from service.models import Copy, Post
 from service.orgs import repository as orgs_repository
 from service.plans import repository as plans_repository
 from service.plans import service as plans_service
-from service.plans.slots import zone
+from service.timezones import zone
 from service.posts import repository as posts_repository
 from service.routing import CredentialsFirst
 from service.tracking import alerts as tracking_alerts

@@ -26,12 +26,13 @@ from service.errors import Unprocessable
 from service.models import Plan, PlanItem, Post, Rep, utcnow
 from service.plans import repository
 from service.plans.schemas import PlanItemRead, PlanRead, PublishRequest, RepHistoryItem
-from service.plans.slots import QuietHours, SlotError, assign_slots, late_slot, zone
+from service.plans.slots import QuietHours, SlotError, assign_slots, late_slot
 from service.posts import repository as posts_repository
 from service.queue import enqueue
 from service.reps import repository as reps_repository
 from service.settings import Settings
 from service.storage import Storage
+from service.timezones import zone
 
 log = logging.getLogger(__name__)
 
