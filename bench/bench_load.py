@@ -55,7 +55,7 @@ from service.runtime import Runtime
 from service.security import RepLink
 from service.settings import Settings
 from service.tracking import service as tracking_service
-from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
+from service.links import ShareLink, ViewToken, share_path, signer_for
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"

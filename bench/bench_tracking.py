@@ -43,7 +43,7 @@ from service.settings import Settings
 from service.tracking import consumer
 from service.tracking import service as tracking_service
 from service.tracking.events import RedisStream
-from service.tracking.links import ShareLink, ViewToken, signer_for
+from service.links import ShareLink, ViewToken, signer_for
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 KEY = "bench-tracking-key"

@@ -11,6 +11,7 @@ from service import engines
 from service.copies import diversity, service
 from service.copies.schemas import CopyRead, PostedRead, PreviewRead
 from service.deps import PostDep, RepDep, RepFromToken, RepPost, RuntimeDep, SessionDep
+from service.links import ShareLink, share_url
 from service.models import Copy
 from service.posts import service as posts_service
 from service.posts.schemas import FoldRiskRead
@@ -18,7 +19,6 @@ from service.reps import repository as reps_repository
 from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.storage import media_type
-from service.tracking.links import ShareLink, share_url
 from service.web import redirect, wants_html
 
 router = APIRouter(tags=["copies"], route_class=CredentialsFirst)

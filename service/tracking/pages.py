@@ -15,6 +15,7 @@ from service.copies import service as copies_service
 from service.copies.router import image_response
 from service.deps import RepFromToken, RuntimeDep, SessionDep
 from service.errors import AppError, NotFound
+from service.links import ShareLink, ViewToken, share_path, signer_for
 from service.models import Post, Rep
 from service.orgs import repository as orgs_repository
 from service.routing import CredentialsFirst
@@ -24,7 +25,6 @@ from service.text import parse
 from service.tracking import oauth, service
 from service.tracking.article import split_sections
 from service.tracking.bots import is_bot
-from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
 from service.tracking.ratelimit import TokenBuckets
 from service.tracking.schemas import ViewerLabel
 from service.web import render, set_private_cookie

@@ -10,13 +10,13 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
 from service.deps import CurrentStaff, PostDep, RepFromToken, RequireAdmin, SessionDep
 from service.errors import AppError, Forbidden, NotFound, ServiceUnavailable
+from service.links import signer_for
 from service.models.tracking import Viewer
 from service.routing import CredentialsFirst
 from service.security import TokenError
 from service.tracking import beacons, privacy, reports, repository, service, tags
 from service.tracking.bots import is_bot
 from service.tracking.events import EventStore, StoreUnavailable, open_store
-from service.tracking.links import signer_for
 from service.tracking.ratelimit import TokenBuckets
 from service.tracking.schemas import (
     ShareTree,

@@ -11,12 +11,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from service.errors import NotFound
+from service.links import ShareLink
 from service.models import Post, Rep, utcnow
 from service.models.tracking import PageView, Viewer
 from service.posts import repository as posts_repository
 from service.reps import repository as reps_repository
 from service.tracking import repository
-from service.tracking.links import ShareLink
 
 CHANNEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
