@@ -12,13 +12,14 @@ from fastapi.responses import HTMLResponse
 
 from service import engines
 from service.copies import service
-from service.deps import RepFromToken, RuntimeDep, SessionDep
+from service.deps import RuntimeDep, SessionDep
 from service.links import ShareLink, share_url
 from service.models import Copy, Post
 from service.orgs import repository as orgs_repository
 from service.plans import repository as plans_repository
 from service.plans import service as plans_service
 from service.posts import repository as posts_repository
+from service.reps.deps import RepFromToken
 from service.routing import CredentialsFirst
 from service.timezones import zone
 from service.tracking import alerts as tracking_alerts

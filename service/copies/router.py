@@ -10,12 +10,15 @@ from fastapi import APIRouter, Request, Response
 from service import engines
 from service.copies import diversity, service
 from service.copies.schemas import CopyRead, PostedRead, PreviewRead
-from service.deps import PostDep, RepDep, RepFromToken, RepPost, RuntimeDep, SessionDep
+from service.deps import RuntimeDep, SessionDep
 from service.links import ShareLink, share_url
 from service.models import Copy
+from service.plans.deps import RepPost
 from service.posts import service as posts_service
+from service.posts.deps import PostDep
 from service.posts.schemas import FoldRiskRead
 from service.reps import repository as reps_repository
+from service.reps.deps import RepDep, RepFromToken
 from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.storage import media_type

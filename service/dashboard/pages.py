@@ -20,10 +20,11 @@ from service.dashboard.router import (
     get_viewer,
     period,
 )
-from service.deps import PostDep, SessionDep
+from service.deps import SessionDep
 from service.errors import BadRequest, Forbidden
 from service.models import Staff
 from service.models.tracking import Viewer
+from service.posts.deps import PostDep
 from service.routing import CredentialsFirst
 from service.tracking.tags import duration
 from service.web import PageStaff, render

@@ -19,10 +19,11 @@ from service.dashboard.schemas import (
     ViewerRow,
     ViewerTimeline,
 )
-from service.deps import CurrentStaff, PostDep, SessionDep
+from service.deps import CurrentStaff, SessionDep
 from service.errors import Forbidden, NotFound
 from service.models import Role, Staff
 from service.models.tracking import Viewer
+from service.posts.deps import PostDep
 from service.routing import CredentialsFirst
 from service.web import CHINA
 

@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from service.deps import CurrentStaff, PostDep, RepDep, RequireEditor, RuntimeDep, SessionDep
+from service.deps import CurrentStaff, RequireEditor, RuntimeDep, SessionDep
 from service.errors import NotFound
 from service.plans import service
 from service.plans.schemas import PlanRead, PublishRequest, RepHistoryItem
 from service.posts import service as posts_service
+from service.posts.deps import PostDep
 from service.posts.schemas import PostRead
+from service.reps.deps import RepDep
 from service.routing import CredentialsFirst
 
 router = APIRouter(tags=["plans"], route_class=CredentialsFirst)

@@ -13,7 +13,7 @@ from service import engines
 from service.copies import diversity
 from service.copies import service as copies_service
 from service.copies.router import staff_image_url
-from service.deps import PostDep, RuntimeDep, SessionDep
+from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, Forbidden, Unprocessable
 from service.models import Role
 from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
@@ -21,6 +21,7 @@ from service.plans import repository as plans_repository
 from service.plans import service as plans_service
 from service.plans.schemas import PublishRequest
 from service.posts import repository, service, versions
+from service.posts.deps import PostDep
 from service.posts.router import read_sentences, read_uploads
 from service.posts.schemas import PostCreate
 from service.reps import repository as reps_repository

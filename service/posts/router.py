@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from pydantic import TypeAdapter, ValidationError
 
-from service.deps import CurrentStaff, PostDep, RequireEditor, RuntimeDep, SessionDep
+from service.deps import CurrentStaff, RequireEditor, RuntimeDep, SessionDep
 from service.errors import NotFound, Unprocessable
 from service.posts import repository, service, versions
+from service.posts.deps import PostDep
 from service.posts.schemas import (
     MAX_IMAGE_BYTES,
     MAX_IMAGES,

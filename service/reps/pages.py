@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from service.deps import RepDep, RuntimeDep, SessionDep
+from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, Forbidden, NotFound
 from service.models import Role, Staff
 from service.reps import repository, service
+from service.reps.deps import RepDep
 from service.reps.router import MAX_CSV_BYTES
 from service.reps.schemas import RepCreate, RepUpdate
 from service.routing import CredentialsFirst

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, UploadFile, status
 
-from service.deps import RepDep, RequireAdmin, RuntimeDep, SessionDep
+from service.deps import RequireAdmin, RuntimeDep, SessionDep
 from service.reps import repository, service
+from service.reps.deps import RepDep
 from service.reps.schemas import ImportResult, RepCreate, RepRead, RepUpdate
 from service.routing import CredentialsFirst
 from service.uploads import read_limited

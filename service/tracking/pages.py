@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from service.copies import service as copies_service
 from service.copies.router import image_response
-from service.deps import RepFromToken, RuntimeDep, SessionDep
+from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, NotFound
 from service.links import ShareLink, ViewToken, share_path, signer_for
 from service.models import Post, Rep
 from service.orgs import repository as orgs_repository
+from service.reps.deps import RepFromToken
 from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.security import TokenError, new_nonce

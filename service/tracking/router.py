@@ -8,10 +8,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
-from service.deps import CurrentStaff, PostDep, RepFromToken, RequireAdmin, SessionDep
+from service.deps import CurrentStaff, RequireAdmin, SessionDep
 from service.errors import AppError, Forbidden, NotFound, ServiceUnavailable
 from service.links import signer_for
 from service.models.tracking import Viewer
+from service.posts.deps import PostDep
+from service.reps.deps import RepFromToken
 from service.routing import CredentialsFirst
 from service.security import TokenError
 from service.tracking import beacons, privacy, reports, repository, service, tags
