@@ -29,6 +29,7 @@ from service.errors import (
 )
 from service.orgs.router import org_router
 from service.orgs.router import router as staff_router
+from service.plans.pages import router as plans_pages
 from service.plans.router import router as plans_router
 from service.posts.pages import router as posts_pages
 from service.posts.router import router as posts_router
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         copies_router,
         auth_pages,
         posts_pages,
+        plans_pages,  # after posts_pages: /admin/posts/new before /admin/posts/{post_id}
         reps_pages,
         copies_pages,
         plans_router,

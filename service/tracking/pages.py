@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from service.copies import service as copies_service
-from service.copies.router import image_response
+from service.copies.http import image_response
 from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, NotFound
 from service.links import ShareLink, ViewToken, share_path, signer_for
