@@ -14,6 +14,7 @@ organisation at most `enrol_items_per_run` items, within `job_org_budget_seconds
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -343,6 +344,13 @@ def enrol_rep(
         _enrol(session, settings, plan, [rep], now)
         for plan in repository.open_plans(session, now=now, org_id=rep.org_id, missing_rep=rep)
     )
+
+
+def slots_for_rep(
+    session: Session, *, org_id: int, rep_id: int, post_ids: Sequence[int]
+) -> dict[int, datetime]:
+    """Each post's suggested posting time for the rep (posts without a plan item: absent)."""
+    return repository.slots_for_rep(session, org_id=org_id, rep_id=rep_id, post_ids=post_ids)
 
 
 def targets(session: Session, post: Post, rep: Rep, *, now: datetime | None = None) -> bool:
