@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from service.dashboard import repository, service, svg, viewers
+from service.dashboard import service, svg, viewers
 from service.dashboard.router import (
     DASHBOARD_ROLES,
     Days,
@@ -97,7 +97,7 @@ def post_detail(
     request: Request, staff: DashStaff, post: PostDep, session: SessionDep, all_reps: bool = False
 ) -> HTMLResponse:
     dashboard, spread = service.post(session, post)
-    names = {rep.id: rep.name for rep in repository.reps(session, org_id=staff.org_id).values()}
+    names = {rep.id: rep.name for rep in service.reps(session, org_id=staff.org_id)}
     kocs = {node.viewer_id for node in dashboard.tree if node.koc}
     boxes = svg.tree_boxes(spread, names, kocs=kocs)
     return show(
@@ -133,7 +133,7 @@ def viewer_list(
         "dash_viewers.html",
         page=found,
         form={"q": q, "tags": tags, "days": days or ""},
-        all_tags=repository.tag_names(session, org_id=staff.org_id),
+        all_tags=service.tag_names(session, org_id=staff.org_id),
         segment_url=f"/api/dashboard/segments.csv?{query}" if tags else "",
         next_url=f"?{query}&offset={offset + found.limit}"
         if offset + found.limit < found.total

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, Forbidden, NotFound
 from service.models import Role, Staff
-from service.reps import repository, service
+from service.reps import service
 from service.reps.deps import RepDep
 from service.reps.router import MAX_CSV_BYTES
 from service.reps.schemas import RepCreate, RepUpdate
@@ -37,7 +37,7 @@ def reps_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    reps = [service.to_read(runtime, rep) for rep in repository.list_(session, org_id=staff.org_id)]
+    reps = [service.to_read(runtime, rep) for rep in service.list_(session, org_id=staff.org_id)]
     return render(
         request, "reps.html", status_code=status_code, reps=reps, message=message, error=error
     )

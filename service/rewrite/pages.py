@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, Forbidden, NotFound
 from service.models import Role
-from service.orgs import repository as orgs_repository
 from service.orgs import service as orgs_service
 from service.orgs.schemas import OrgVoiceUpdate
 from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
@@ -87,7 +86,7 @@ def _render(
     error: str | None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    org = orgs_repository.get_org(session, org_id=staff.org_id)
+    org = orgs_service.get_org(session, org_id=staff.org_id)
     if org is None:
         raise NotFound("the organisation is gone", code="not_found")
     return render(
@@ -119,7 +118,7 @@ def save_voice(
 ) -> Response:
     check_csrf(request, runtime, csrf)
     _require_admin(staff)
-    org = orgs_repository.get_org(session, org_id=staff.org_id)
+    org = orgs_service.get_org(session, org_id=staff.org_id)
     if org is None:
         raise NotFound("the organisation is gone", code="not_found")
     data = OrgVoiceUpdate.model_validate({"frame_lines": frame_lines, "particles": particles})

@@ -17,7 +17,7 @@ from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, NotFound
 from service.links import ShareLink, ViewToken, share_path, signer_for
 from service.models import Post, Rep
-from service.orgs import repository as orgs_repository
+from service.orgs import service as orgs_service
 from service.reps.deps import RepFromToken
 from service.routing import CredentialsFirst
 from service.runtime import Runtime
@@ -187,7 +187,7 @@ def _page(
     child_path: str | None = None,
 ) -> Response:
     copy = copies_service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    org = orgs_repository.get_org(session, org_id=post.org_id)
+    org = orgs_service.get_org(session, org_id=post.org_id)
     response = render(
         request,
         "landing.html",

@@ -99,7 +99,7 @@ async def ingest(request: Request) -> Response:
 
 @router.get("/api/posts/{post_id}/views")
 def post_views(post: PostDep, session: SessionDep) -> list[ViewRead]:
-    views = repository.views_of_post(session, org_id=post.org_id, post_id=post.id)
+    views = service.views_of_post(session, post)
     return [reports.view_read(view) for view in views]
 
 

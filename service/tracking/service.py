@@ -51,6 +51,10 @@ def shared_post(session: Session, link: ShareLink) -> tuple[Post, Rep]:
     return post, rep
 
 
+def views_of_post(session: Session, post: Post) -> list[PageView]:
+    return repository.views_of_post(session, org_id=post.org_id, post_id=post.id)
+
+
 def new_cookie_id() -> str:
     return secrets.token_urlsafe(18)
 
