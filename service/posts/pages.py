@@ -8,10 +8,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from service.deps import RuntimeDep, SessionDep
-from service.errors import AppError, Forbidden, Unprocessable
-from service.models import Role
+from service.errors import AppError, Forbidden, NotFound, Unprocessable
+from service.models import Post, Role, Staff
 from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.posts import service, versions
 from service.posts.deps import PostDep
@@ -19,7 +20,7 @@ from service.posts.router import read_sentences, read_uploads
 from service.posts.schemas import PostCreate
 from service.routing import CredentialsFirst
 from service.text import parse
-from service.web import PageStaff, check_csrf, redirect, render
+from service.web import FormRejected, PageStaff, check_csrf, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
 EDIT_ROLES = {Role.ADMIN, Role.EDITOR}
@@ -104,7 +105,6 @@ def create_post(
             uploads=read_uploads(images),
         )
     except AppError as exc:
-        session.rollback()
         form = {
             "title": title,
             "text": text,
@@ -114,14 +114,18 @@ def create_post(
             "particles": particles,
             "sentences": sentences,
         }
-        return render(
-            request,
-            "post_new.html",
-            status_code=exc.status_code,
-            form=form,
-            error=exc.message or exc.detail,
-            **VOICE_CHOICES,
-        )
+        error, status_code = exc.message or exc.detail, exc.status_code
+        raise FormRejected(
+            exc,
+            lambda session, staff: render(
+                request,
+                "post_new.html",
+                status_code=status_code,
+                form=form,
+                error=error,
+                **VOICE_CHOICES,
+            ),
+        ) from exc
     return redirect(f"/admin/posts/{post.id}")
 
 
@@ -130,6 +134,14 @@ def alternatives_page(
     request: Request, staff: PageStaff, post: PostDep, session: SessionDep
 ) -> HTMLResponse:
     return _alternatives(request, post, session, error=None)
+
+
+def _reload(session: Session, staff: Staff, post_id: int) -> Post:
+    """The post again, in the session that renders a refused form."""
+    post = service.get(session, org_id=staff.org_id, post_id=post_id)
+    if post is None:
+        raise NotFound(f"no post {post_id}", code="post_not_found")
+    return post
 
 
 def _alternatives(
@@ -174,6 +186,11 @@ def save_alternatives(
         post.voice_particles = _choice(particles, PARTICLE_LABELS)
         versions.save(session, post, given, author_id=staff.id, base_version=base_version)
     except AppError as exc:
-        session.rollback()
-        return _alternatives(request, post, session, error=exc.detail, status=exc.status_code)
+        error, status, post_id = exc.detail, exc.status_code, post.id
+        raise FormRejected(
+            exc,
+            lambda session, staff: _alternatives(
+                request, _reload(session, staff, post_id), session, error=error, status=status
+            ),
+        ) from exc
     return redirect(f"/admin/posts/{post.id}")

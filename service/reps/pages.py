@@ -17,7 +17,7 @@ from service.reps.schemas import RepCreate, RepUpdate
 from service.routing import CredentialsFirst
 from service.text import parse
 from service.uploads import read_limited
-from service.web import PageStaff, check_csrf, redirect, render
+from service.web import FormRejected, PageStaff, check_csrf, redirect, render
 
 router = APIRouter(prefix="/admin/reps", include_in_schema=False, route_class=CredentialsFirst)
 
@@ -68,15 +68,13 @@ def add_rep(
         data = parse(RepCreate, {"name": name, "team": team, "phone": phone})
         service.create(session, org_id=staff.org_id, data=data)
     except AppError as exc:
-        session.rollback()
-        return reps_page(
-            request,
-            staff,
-            session,
-            runtime,
-            error=exc.message or exc.detail,
-            status_code=exc.status_code,
-        )
+        error, status_code = exc.message or exc.detail, exc.status_code
+        raise FormRejected(
+            exc,
+            lambda session, staff: reps_page(
+                request, staff, session, runtime, error=error, status_code=status_code
+            ),
+        ) from exc
     return redirect("/admin/reps")
 
 
@@ -96,10 +94,13 @@ def import_reps(
             session, org_id=staff.org_id, data=read_limited(file, MAX_CSV_BYTES, what="the CSV")
         )
     except AppError as exc:
-        session.rollback()
-        return reps_page(
-            request, staff, session, runtime, error=exc.detail, status_code=exc.status_code
-        )
+        error, status_code = exc.detail, exc.status_code
+        raise FormRejected(
+            exc,
+            lambda session, staff: reps_page(
+                request, staff, session, runtime, error=error, status_code=status_code
+            ),
+        ) from exc
     message = f"已导入 {len(reps)} 位销售（新增 {created}，更新 {len(reps) - created}）"
     return reps_page(request, staff, session, runtime, message=message)
 

@@ -22,7 +22,7 @@ from service.rewrite.provider import ProviderError
 from service.rewrite.router import PROVIDER_ERRORS, provider_error_response
 from service.rewrite.schemas import ProviderUpdate, SuggestionRequest, SuggestionsRead
 from service.routing import CredentialsFirst
-from service.web import PageStaff, check_csrf, redirect, render
+from service.web import FormRejected, PageStaff, check_csrf, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
 EDIT_ROLES = {Role.ADMIN, Role.EDITOR}
@@ -156,8 +156,11 @@ def save_provider(
             status_code=422,
         )
     except AppError as exc:
-        session.rollback()
-        return _render(
-            request, staff, session, message="", error=exc.detail, status_code=exc.status_code
-        )
+        error, status_code = exc.detail, exc.status_code
+        raise FormRejected(
+            exc,
+            lambda session, staff: _render(
+                request, staff, session, message="", error=error, status_code=status_code
+            ),
+        ) from exc
     return redirect("/admin/settings?message=provider")
