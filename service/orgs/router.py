@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from service.auth import service as auth_service
 from service.auth.schemas import StaffRead, StaffUpdate
 from service.deps import CurrentStaff, RequireAdmin, RuntimeDep, SessionDep
 from service.errors import NotFound
@@ -45,7 +44,7 @@ def list_staff(admin: RequireAdmin, session: SessionDep) -> list[StaffRead]:
 
 
 def get_staff_member(staff_id: int, admin: RequireAdmin, session: SessionDep) -> Staff:
-    staff = auth_service.get_staff(session, org_id=admin.org_id, staff_id=staff_id)
+    staff = service.get_staff(session, org_id=admin.org_id, staff_id=staff_id)
     if staff is None:
         raise NotFound(f"no staff member {staff_id}", code="staff_not_found")
     return staff
@@ -60,8 +59,6 @@ def update_staff(
 ) -> StaffRead:
     """Deactivate (or reactivate) a colleague; deactivating ends all their sessions."""
     service.set_active(session, staff, active=data.active, by=admin)
-    if not data.active:
-        auth_service.end_all(session, staff)
     return staff_read(staff)
 
 

@@ -6,6 +6,7 @@ import re
 
 from sqlalchemy.orm import Session
 
+from service.auth import service as auth_service
 from service.auth.service import MIN_PASSWORD
 from service.errors import Conflict, Unprocessable
 from service.models import Organisation, Role, Staff
@@ -28,6 +29,10 @@ def ensure_org(session: Session, *, slug: str, name: str | None = None) -> Organ
 
 def get_org(session: Session, *, org_id: int) -> Organisation | None:
     return repository.get_org(session, org_id=org_id)
+
+
+def get_staff(session: Session, *, org_id: int, staff_id: int) -> Staff | None:
+    return auth_service.get_staff(session, org_id=org_id, staff_id=staff_id)
 
 
 def list_staff(session: Session, *, org_id: int) -> list[Staff]:
@@ -70,6 +75,8 @@ def set_active(session: Session, staff: Staff, *, active: bool, by: Staff) -> No
         )
     staff.active = active
     session.flush()
+    if not active:  # a deactivated colleague's logins end now, not at their expiry
+        auth_service.end_all(session, staff)
 
 
 def read_voice(org: Organisation) -> OrgVoice:
