@@ -17,7 +17,7 @@ from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.posts import service, versions
 from service.posts.deps import PostDep
 from service.posts.router import read_sentences, read_uploads
-from service.posts.schemas import PostCreate
+from service.posts.schemas import PostCreate, VoiceUpdate
 from service.routing import CredentialsFirst
 from service.text import parse
 from service.web import FormRejected, PageStaff, check_csrf, redirect, render
@@ -182,8 +182,13 @@ def save_alternatives(
         raise Forbidden("only editors and admins may change posts")
     try:
         given = read_sentences(sentences) or []
-        post.voice_frame_lines = _choice(frame_lines, FRAME_LINE_LABELS)
-        post.voice_particles = _choice(particles, PARTICLE_LABELS)
+        voice = VoiceUpdate.model_validate(
+            {
+                "frame_lines": _choice(frame_lines, FRAME_LINE_LABELS),
+                "particles": _choice(particles, PARTICLE_LABELS),
+            }
+        )
+        service.set_voice(session, post, voice)
         versions.save(session, post, given, author_id=staff.id, base_version=base_version)
     except AppError as exc:
         error, status, post_id = exc.detail, exc.status_code, post.id
