@@ -43,6 +43,7 @@ from bench.bench_service import nine_images
 from service import engines
 from service.auth import service as auth_service
 from service.db import unit_of_work
+from service.links import ShareLink, ViewToken, share_path, signer_for
 from service.models import Copy, Role
 from service.models.tracking import PageView, Viewer
 from service.orgs import service as orgs_service
@@ -55,7 +56,6 @@ from service.runtime import Runtime
 from service.security import RepLink
 from service.settings import Settings
 from service.tracking import service as tracking_service
-from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/0"

@@ -32,6 +32,7 @@ from bench._report import write_section
 from bench._server import free_port, start_uvicorn
 from service.app import create_app
 from service.db import unit_of_work
+from service.links import ShareLink, ViewToken, signer_for
 from service.orgs import service as orgs_service
 from service.plans import service as plans_service
 from service.posts import service as posts_service
@@ -43,7 +44,6 @@ from service.settings import Settings
 from service.tracking import consumer
 from service.tracking import service as tracking_service
 from service.tracking.events import RedisStream
-from service.tracking.links import ShareLink, ViewToken, signer_for
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 KEY = "bench-tracking-key"

@@ -17,7 +17,6 @@ from service import engines, logs
 from service.auth.pages import router as auth_pages
 from service.auth.router import router as auth_router
 from service.body_limit import MB, BodyDeadline, BodyLimit, BodyRule
-from service.copies.pages import router as copies_pages
 from service.copies.router import router as copies_router
 from service.dashboard.pages import router as dashboard_pages
 from service.dashboard.router import router as dashboard_router
@@ -29,9 +28,12 @@ from service.errors import (
 )
 from service.orgs.router import org_router
 from service.orgs.router import router as staff_router
+from service.plans.pages import router as plans_pages
 from service.plans.router import router as plans_router
 from service.posts.pages import router as posts_pages
 from service.posts.router import router as posts_router
+from service.rephome.pages import router as rephome_pages
+from service.rephome.router import router as rephome_router
 from service.reps.pages import router as reps_pages
 from service.reps.router import MAX_CSV_BYTES
 from service.reps.router import router as reps_router
@@ -117,10 +119,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         posts_router,
         reps_router,
         copies_router,
+        rephome_router,
         auth_pages,
         posts_pages,
+        plans_pages,  # after posts_pages: /admin/posts/new before /admin/posts/{post_id}
         reps_pages,
-        copies_pages,
+        rephome_pages,
         plans_router,
         dashboard_router,
         dashboard_pages,

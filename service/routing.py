@@ -18,7 +18,7 @@ from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from service.db import unit_of_work
-from service.deps import get_current_staff, get_rep_from_token
+from service.deps import get_current_staff
 from service.runtime import Runtime
 from service.web import get_page_staff
 
@@ -35,17 +35,17 @@ def _page_staff(request: Request, runtime: Runtime) -> object:
         return get_page_staff(request, runtime, session)
 
 
-def _rep(request: Request, runtime: Runtime) -> object:
-    with unit_of_work(runtime.sessions) as session:
-        return get_rep_from_token(str(request.path_params.get("token", "")), runtime, session)
-
-
-# Page logins before API logins: a page's refusal is the redirect to the login form.
-CHECKS: tuple[tuple[Callable[..., Any], Check], ...] = (
+# Page logins before API logins: a page's refusal is the redirect to the login form. Domains add
+# their own credentials (service/reps/deps.py: the personal link) with `register_check`.
+CHECKS: list[tuple[Callable[..., Any], Check]] = [
     (get_page_staff, _page_staff),
     (get_current_staff, _staff),
-    (get_rep_from_token, _rep),
-)
+]
+
+
+def register_check(dependency: Callable[..., Any], check: Check) -> None:
+    """Routes depending on `dependency` run `check` before their body is read."""
+    CHECKS.append((dependency, check))
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,8 +11,11 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from service.db import unit_of_work
 from service.deps import SESSION_COOKIE, RuntimeDep, SessionDep, get_current_staff
 from service.errors import AppError, Forbidden, Unauthorized, app_error_response
 from service.headers import security_headers
@@ -80,6 +84,26 @@ def get_page_staff(request: Request, runtime: RuntimeDep, session: SessionDep) -
 PageStaff = Annotated[Staff, Depends(get_page_staff)]
 
 
+FormPage = Callable[[Session, Staff], Response]
+
+
+class FormRejected(AppError):
+    """A form's input was refused (`error`). Raised, not returned: the request's unit of work
+    then rolls back whatever the form had changed, and the handler renders the form's page
+    again (`page`, with the error) from a fresh session and the staff member read anew."""
+
+    def __init__(self, error: AppError, page: FormPage) -> None:
+        super().__init__(error.detail, code=error.code, message=error.message)
+        self.status_code = error.status_code
+        self.page = page
+
+
+def _rejected_form(request: Request, exc: FormRejected) -> Response:
+    runtime = request.app.state.runtime
+    with unit_of_work(runtime.sessions) as session:
+        return exc.page(session, get_page_staff(request, runtime, session))
+
+
 def check_csrf(request: Request, runtime: RuntimeDep, presented: str) -> None:
     """Forms carry a token bound to the login cookie: another site cannot forge it."""
     if not runtime.signer.check_csrf(request.cookies.get(SESSION_COOKIE, ""), presented):
@@ -127,6 +151,8 @@ def wants_html(request: Request) -> bool:
 
 async def _app_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
+    if isinstance(exc, FormRejected):
+        return await run_in_threadpool(_rejected_form, request, exc)
     if isinstance(exc, LoginRequired) and wants_html(request):
         return redirect(f"/admin/login?next={request.url.path}")
     if wants_html(request):

@@ -17,9 +17,9 @@ from fastapi import Request
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from service.auth import service as auth_service
 from service.errors import AppError, Forbidden, Unauthorized, Unprocessable
 from service.models import Staff
-from service.orgs import service as orgs_service
 from service.security import LoginThrottle
 from service.text import Email, SingleLine, parse
 
@@ -123,7 +123,7 @@ def authenticate(
         throttle,
         email=credentials.email,
         address=address,
-        attempt=lambda: orgs_service.authenticate(
+        attempt=lambda: auth_service.authenticate(
             session, email=credentials.email, password=credentials.password, org=credentials.org
         ),
     )

@@ -1,4 +1,5 @@
-"""SQL for staff sessions; every function is scoped to one organisation."""
+"""SQL for staff sessions and the look-ups of logging in; every function is scoped to one
+organisation except `find_staff_by_email` (login, before the organisation is known)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from service.models import StaffSession
+from service.models import Organisation, Staff, StaffSession
 
 
 def add(session: Session, login: StaffSession) -> StaffSession:
@@ -47,3 +48,23 @@ def revoke_all(
         query.values(revoked_at=now).execution_options(synchronize_session=False)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def get_staff(session: Session, *, org_id: int, staff_id: int) -> Staff | None:
+    return session.scalar(select(Staff).where(Staff.org_id == org_id, Staff.id == staff_id))
+
+
+def find_staff_by_email(
+    session: Session, email: str, *, org_slug: str | None = None
+) -> list[Staff]:
+    """Across organisations: only login needs this (one account per organisation at most)."""
+    query = select(Staff).where(Staff.email == email).order_by(Staff.id)
+    if org_slug:
+        query = query.join(Organisation, Organisation.id == Staff.org_id).where(
+            Organisation.slug == org_slug
+        )
+    return list(session.scalars(query))
+
+
+def org_slug(session: Session, *, org_id: int) -> str:
+    return session.scalar(select(Organisation.slug).where(Organisation.id == org_id)) or ""

@@ -12,8 +12,6 @@ from service.auth import service
 from service.auth.login import LoginForm, LoginRequest, read_login_form
 from service.auth.schemas import PasswordChange, RevokedRead, StaffRead, TokenRead
 from service.deps import CurrentLogin, CurrentStaff, RuntimeDep, SessionDep
-from service.orgs import repository as orgs_repository
-from service.orgs import service as orgs_service
 from service.routing import CredentialsFirst
 
 router = APIRouter(prefix="/api", tags=["auth"], route_class=CredentialsFirst)
@@ -57,13 +55,12 @@ def logout_everywhere(staff: CurrentStaff, session: SessionDep) -> RevokedRead:
 
 @router.get("/me")
 def me(staff: CurrentStaff, session: SessionDep) -> StaffRead:
-    org = orgs_repository.get_org(session, org_id=staff.org_id)
     return StaffRead(
         id=staff.id,
         email=staff.email,
         role=staff.role,
         org_id=staff.org_id,
-        org_slug=org.slug if org else "",
+        org_slug=service.org_slug(session, staff),
         active=staff.active,
     )
 
@@ -82,7 +79,7 @@ def change_password(
         request.app.state.login_throttle,
         email=staff.email,
         address=login_flow.client_address(request),
-        attempt=lambda: orgs_service.change_password(
+        attempt=lambda: service.change_password(
             session, staff, current=body.current_password, new=body.new_password
         ),
     )

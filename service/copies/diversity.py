@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Literal
 
 from sqlalchemy.orm import Session
@@ -17,8 +18,7 @@ from service import engines
 from service.copies import repository
 from service.copies.schemas import DiversityRead
 from service.copies.service import TextRecipe, text_recipe
-from service.models import Post
-from service.plans import repository as plans_repository
+from service.models import Post, Rep
 from service.posts import sentences, versions
 from service.settings import Settings
 
@@ -31,10 +31,10 @@ _cache: OrderedDict[tuple[object, ...], DiversityRead] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def meter(session: Session, settings: Settings, post: Post) -> DiversityRead:
-    plan = plans_repository.get(session, org_id=post.org_id, post_id=post.id)
-    teams = list(plan.teams or []) if plan is not None else []
-    targeted = plans_repository.targeted_reps(session, org_id=post.org_id, teams=teams)
+def meter(
+    session: Session, settings: Settings, post: Post, *, targeted: Sequence[Rep]
+) -> DiversityRead:
+    """`targeted`: the reps the post's plan reaches (service.plans.preview knows them)."""
     issued = repository.issued(session, org_id=post.org_id, post_id=post.id)
     bodies = [
         body or engines.recovered_body(text, post.text)

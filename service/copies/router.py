@@ -1,38 +1,26 @@
-"""Copies API: staff read any rep's copy; a rep's personal link reads only that rep's."""
+"""Copies API: staff read any rep's copy (a rep's personal link reads only that rep's:
+service/rephome/router.py)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
+from fastapi import APIRouter, Response
 
-from fastapi import APIRouter, Request, Response
-
-from service import engines
-from service.copies import diversity, service
-from service.copies.schemas import CopyRead, PostedRead, PreviewRead
-from service.deps import PostDep, RepDep, RepFromToken, RepPost, RuntimeDep, SessionDep
-from service.models import Copy
-from service.posts import service as posts_service
-from service.posts.schemas import FoldRiskRead
-from service.reps import repository as reps_repository
+from service.copies import http, service
+from service.copies.schemas import CopyRead
+from service.deps import RuntimeDep, SessionDep
+from service.posts.deps import PostDep
+from service.reps.deps import RepDep
 from service.routing import CredentialsFirst
-from service.runtime import Runtime
-from service.storage import media_type
-from service.tracking.links import ShareLink, share_url
-from service.web import redirect, wants_html
 
 router = APIRouter(tags=["copies"], route_class=CredentialsFirst)
-IMAGE_HEADERS = {"Cache-Control": "private, max-age=604800, immutable"}
-
-
-def staff_image_url(copy: Copy, position: int) -> str:
-    return f"/api/posts/{copy.post_id}/copies/{copy.rep_id}/images/{position}"
 
 
 @router.get("/api/posts/{post_id}/copies/{rep_id}")
 def staff_copy(post: PostDep, rep: RepDep, session: SessionDep, runtime: RuntimeDep) -> CopyRead:
     copy = service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    return with_share_url(runtime, service.to_read(post, copy, staff_image_url), org_id=post.org_id)
+    return http.with_share_url(
+        runtime, service.to_read(post, copy, service.staff_image_url), org_id=post.org_id
+    )
 
 
 @router.get("/api/posts/{post_id}/copies/{rep_id}/images/{position}", response_class=Response)
@@ -40,93 +28,4 @@ def staff_copy_image(
     post: PostDep, rep: RepDep, position: int, session: SessionDep, runtime: RuntimeDep
 ) -> Response:
     copy = service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    return image_response(runtime, service.image_key(copy, position))
-
-
-@router.get("/api/posts/{post_id}/preview")
-def preview(post: PostDep, session: SessionDep, runtime: RuntimeDep, reps: int = 3) -> PreviewRead:
-    """The master next to the copies of the first few active reps (generated if needed)."""
-    chosen = reps_repository.list_(
-        session, org_id=post.org_id, active_only=True, limit=max(1, min(reps, 6))
-    )
-    copies = [service.ensure_copy(session, runtime.storage, post=post, rep=rep) for rep in chosen]
-    return PreviewRead(
-        master=posts_service.to_read(post),
-        rep_names=[r.name for r in chosen],
-        copies=[service.to_read(post, copy, staff_image_url) for copy in copies],
-        fold_risks=[FoldRiskRead(**engines.fold_risk_of(copy.text)) for copy in copies],
-        diversity=diversity.meter(session, runtime.settings, post),
-    )
-
-
-def rep_image_url(token: str) -> service.ImageUrl:
-    return lambda copy, position: f"/r/{token}/posts/{copy.post_id}/images/{position}"
-
-
-@router.get("/r/{token}/posts/{post_id}.json")
-def rep_copy(
-    token: str, rep: RepFromToken, post: RepPost, session: SessionDep, runtime: RuntimeDep
-) -> CopyRead:
-    copy = service.mark_opened(
-        session, service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    )
-    return with_share_url(
-        runtime, service.to_read(post, copy, rep_image_url(token)), org_id=post.org_id
-    )
-
-
-@router.post("/r/{token}/posts/{post_id}/posted", response_model=PostedRead)
-def rep_posted(
-    request: Request,
-    token: str,
-    rep: RepFromToken,
-    post: RepPost,
-    session: SessionDep,
-    runtime: RuntimeDep,
-) -> PostedRead | Response:
-    """'我已发布': idempotent; the first press's time is kept. A plain form gets the page back."""
-    copy = service.mark_posted(
-        session, service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    )
-    assert copy.posted_at is not None
-    if wants_html(request):
-        return redirect(f"/r/{token}#post-{post.id}")
-    return PostedRead(post_id=post.id, rep_id=rep.id, posted_at=copy.posted_at)
-
-
-@router.get("/r/{token}/posts/{post_id}/images/{position}", response_class=Response)
-def rep_image(
-    position: int, rep: RepFromToken, post: RepPost, session: SessionDep, runtime: RuntimeDep
-) -> Response:
-    copy = service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    return image_response(runtime, service.image_key(copy, position))
-
-
-@router.get("/r/{token}/posts/{post_id}/images.zip", response_class=Response)
-def rep_images_zip(
-    rep: RepFromToken, post: RepPost, session: SessionDep, runtime: RuntimeDep
-) -> Response:
-    """Every image of the rep's copy in one download (for browsers that allow downloads)."""
-    copy = service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for image in copy.images:
-            suffix = image.storage_key[image.storage_key.rfind(".") :]
-            archive.writestr(
-                f"{post.id}-{image.position + 1}{suffix}", runtime.storage.get(image.storage_key)
-            )
-    return Response(
-        buffer.getvalue(),
-        media_type="application/zip",
-        headers={"Content-Disposition": f'attachment; filename="momentcast-{post.id}.zip"'},
-    )
-
-
-def with_share_url(runtime: Runtime, copy_read: CopyRead, *, org_id: int) -> CopyRead:
-    """The copy with the rep's tracked share link (read tracking, service/tracking)."""
-    link = ShareLink(org_id, copy_read.post_id, copy_read.rep_id)
-    return copy_read.model_copy(update={"share_url": share_url(runtime.settings, link)})
-
-
-def image_response(runtime: Runtime, key: str) -> Response:
-    return Response(runtime.storage.get(key), media_type=media_type(key), headers=IMAGE_HEADERS)
+    return http.image_response(runtime, service.image_key(copy, position))

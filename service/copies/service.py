@@ -51,6 +51,10 @@ class TextRecipe:
     voice: engines.Voice
 
 
+def staff_image_url(copy: Copy, position: int) -> str:
+    return f"/api/posts/{copy.post_id}/copies/{copy.rep_id}/images/{position}"
+
+
 def text_recipe(session: Session, post: Post) -> TextRecipe:
     voice = post_voice(post, session.get(Organisation, post.org_id))
     return TextRecipe(

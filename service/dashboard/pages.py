@@ -10,12 +10,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from service.dashboard import repository, service, svg, viewers
+from service.dashboard import service, svg, viewers
 from service.dashboard.router import DASHBOARD_ROLES, Sort, Team, period
-from service.deps import PostDep, SeenDays, SessionDep, ViewerDep, ViewerSearch, ViewerTags
+from service.deps import SessionDep
 from service.errors import BadRequest, Forbidden
 from service.models import Staff
+from service.posts.deps import PostDep
 from service.routing import CredentialsFirst
+from service.tracking.deps import SeenDays, ViewerDep, ViewerSearch, ViewerTags
 from service.tracking.tags import duration
 from service.web import PageStaff, render
 
@@ -87,7 +89,7 @@ def post_detail(
     request: Request, staff: DashStaff, post: PostDep, session: SessionDep, all_reps: bool = False
 ) -> HTMLResponse:
     dashboard, spread = service.post(session, post)
-    names = {rep.id: rep.name for rep in repository.reps(session, org_id=staff.org_id).values()}
+    names = {rep.id: rep.name for rep in service.reps(session, org_id=staff.org_id)}
     kocs = {node.viewer_id for node in dashboard.tree if node.koc}
     boxes = svg.tree_boxes(spread, names, kocs=kocs)
     return show(

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from service.dashboard import post_queries, repository, rollup
-from service.dashboard.post_queries import DEPTHS, RepReads, Sharer
+from service.dashboard import post_repository, repository, rollup
+from service.dashboard.post_repository import DEPTHS, RepReads, Sharer
 from service.dashboard.repository import RepInfo
 from service.dashboard.schemas import (
     Bucket,
@@ -76,7 +76,7 @@ def build(session: Session, post: Post, *, rules: Rules) -> tuple[PostDashboard,
             session, org_id=org_id, post_id=post.id
         )
     }
-    total = post_queries.summary(
+    total = post_repository.summary(
         session,
         org_id=org_id,
         post_id=post.id,
@@ -84,9 +84,9 @@ def build(session: Session, post: Post, *, rules: Rules) -> tuple[PostDashboard,
         deep_ms=deep,
         edges_ms=[(low * 1000, None if high is None else high * 1000) for low, high, _ in EDGES],
     )
-    per_rep = post_queries.rep_reads(session, org_id=org_id, post_id=post.id)
+    per_rep = post_repository.rep_reads(session, org_id=org_id, post_id=post.id)
     spread = Spread.of(
-        post_queries.sharers(session, org_id=org_id, post_id=post.id, limit=TREE_NODES),
+        post_repository.sharers(session, org_id=org_id, post_id=post.id, limit=TREE_NODES),
         per_rep,
     )
     # The plan's reps when the post was published with one; else every active rep.
@@ -120,7 +120,9 @@ def build(session: Session, post: Post, *, rules: Rules) -> tuple[PostDashboard,
             )
             for depth, reached in zip(DEPTHS, total.reached, strict=True)
         ],
-        sections=heat(post, post_queries.section_totals(session, org_id=org_id, post_id=post.id)),
+        sections=heat(
+            post, post_repository.section_totals(session, org_id=org_id, post_id=post.id)
+        ),
         tree=[tree_node(sharer, rules=rules) for sharer in spread.nodes.values()],
     )
     return dashboard, spread

@@ -13,10 +13,12 @@ from fastapi.responses import Response
 
 from service.dashboard import export, service, viewers
 from service.dashboard.schemas import Campaign, Leaderboard, PostDashboard
-from service.deps import CurrentStaff, PostDep, SeenDays, SessionDep, ViewerTags
+from service.deps import CurrentStaff, SessionDep
 from service.errors import Forbidden, NotFound
 from service.models import Role, Staff
+from service.posts.deps import PostDep
 from service.routing import CredentialsFirst
+from service.tracking.deps import SeenDays, ViewerTags
 from service.tracking.schemas import ViewerRead
 from service.web import CHINA
 

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from service.dashboard import post_detail, repository, rollup
 from service.dashboard.post_detail import Spread
+from service.dashboard.repository import RepInfo
 from service.dashboard.schemas import (
     Campaign,
     CampaignRow,
@@ -27,6 +28,11 @@ SORTS = {
     "views": lambda r: (-r.views, -(r.execution_percent or 0), r.name),
     "engaged": lambda r: (-r.engaged_seconds, -r.views, r.name),
 }
+
+
+def reps(session: Session, *, org_id: int) -> list[RepInfo]:
+    """The organisation's reps, for naming them on a page."""
+    return list(repository.reps(session, org_id=org_id).values())
 
 
 def post(session: Session, post: Post) -> tuple[PostDashboard, Spread]:

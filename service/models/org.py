@@ -27,7 +27,7 @@ class Organisation(CreatedAt, Base):
     wecom_robot_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     webhook_url: Mapped[str] = mapped_column(String(500), default="", server_default="")
     webhook_secret: Mapped[str] = mapped_column(String(200), default="", server_default="")
-    # The brand's voice for text copies (service/posts/voice.py); a post may override either.
+    # The brand's voice for text copies (service/orgs/voice.py); a post may override either.
     voice_frame_lines: Mapped[str] = mapped_column(
         String(16), default="closer", server_default="closer"
     )

@@ -1,4 +1,4 @@
-"""SQL for organisations and staff."""
+"""SQL for organisations and their staff (login look-ups: service.auth.repository)."""
 
 from __future__ import annotations
 
@@ -21,22 +21,6 @@ def add_org(session: Session, *, slug: str, name: str) -> Organisation:
     session.add(org)
     session.flush()
     return org
-
-
-def get_staff(session: Session, *, org_id: int, staff_id: int) -> Staff | None:
-    return session.scalar(select(Staff).where(Staff.org_id == org_id, Staff.id == staff_id))
-
-
-def find_staff_by_email(
-    session: Session, email: str, *, org_slug: str | None = None
-) -> list[Staff]:
-    """Across organisations: only login needs this (one account per organisation at most)."""
-    query = select(Staff).where(Staff.email == email).order_by(Staff.id)
-    if org_slug:
-        query = query.join(Organisation, Organisation.id == Staff.org_id).where(
-            Organisation.slug == org_slug
-        )
-    return list(session.scalars(query))
 
 
 def find_staff(session: Session, *, org_id: int, email: str) -> Staff | None:

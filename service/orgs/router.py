@@ -6,12 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
-from service.auth import service as auth_service
 from service.auth.schemas import StaffRead, StaffUpdate
 from service.deps import CurrentStaff, RequireAdmin, RuntimeDep, SessionDep
 from service.errors import NotFound
 from service.models import Organisation, Staff
-from service.orgs import channels, repository, service
+from service.orgs import channels, service
 from service.orgs.schemas import (
     OrgVoice,
     OrgVoiceUpdate,
@@ -41,11 +40,11 @@ def create_staff(data: StaffCreate, admin: RequireAdmin, session: SessionDep) ->
 
 @router.get("")
 def list_staff(admin: RequireAdmin, session: SessionDep) -> list[StaffRead]:
-    return [staff_read(s) for s in repository.list_staff(session, org_id=admin.org_id)]
+    return [staff_read(s) for s in service.list_staff(session, org_id=admin.org_id)]
 
 
 def get_staff_member(staff_id: int, admin: RequireAdmin, session: SessionDep) -> Staff:
-    staff = repository.get_staff(session, org_id=admin.org_id, staff_id=staff_id)
+    staff = service.get_staff(session, org_id=admin.org_id, staff_id=staff_id)
     if staff is None:
         raise NotFound(f"no staff member {staff_id}", code="staff_not_found")
     return staff
@@ -60,13 +59,11 @@ def update_staff(
 ) -> StaffRead:
     """Deactivate (or reactivate) a colleague; deactivating ends all their sessions."""
     service.set_active(session, staff, active=data.active, by=admin)
-    if not data.active:
-        auth_service.end_all(session, staff)
     return staff_read(staff)
 
 
 def _own_org(admin: RequireAdmin, session: SessionDep) -> Organisation:
-    org = repository.get_org(session, org_id=admin.org_id)
+    org = service.get_org(session, org_id=admin.org_id)
     if org is None:
         raise NotFound("the organisation is gone", code="not_found")
     return org
@@ -88,7 +85,7 @@ def set_reminder_channels(
 @org_router.get("/voice")
 def voice(staff: CurrentStaff, session: SessionDep) -> OrgVoice:
     """The brand voice posts use unless they set their own."""
-    org = repository.get_org(session, org_id=staff.org_id)
+    org = service.get_org(session, org_id=staff.org_id)
     if org is None:
         raise NotFound("the organisation is gone", code="not_found")
     return service.read_voice(org)

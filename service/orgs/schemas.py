@@ -35,7 +35,7 @@ class ReminderChannelsUpdate(BaseModel):
 
 
 class OrgVoice(BaseModel):
-    """The organisation's default brand voice (service/posts/voice.py)."""
+    """The organisation's default brand voice (service/orgs/voice.py)."""
 
     frame_lines: Literal["off", "closer", "after_first", "free"]
     particles: Literal["none", "light", "normal"]

@@ -1,23 +1,22 @@
-"""Organisations and their staff: creation, login."""
+"""Organisations and their staff: creation, deactivation, the brand voice (login: service.auth)."""
 
 from __future__ import annotations
 
 import re
-import secrets
-from functools import cache
 
 from sqlalchemy.orm import Session
 
-from service.errors import Conflict, Forbidden, Unauthorized, Unprocessable
+from service.auth import service as auth_service
+from service.auth.service import MIN_PASSWORD
+from service.errors import Conflict, Unprocessable
 from service.models import Organisation, Role, Staff
 from service.orgs import repository
 from service.orgs.schemas import OrgVoice, OrgVoiceUpdate
-from service.posts.voice import org_voice
-from service.security import hash_password, verify_password
+from service.orgs.voice import org_voice
+from service.security import hash_password
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MIN_PASSWORD = 12  # a passphrase of a few words; argon2 makes each guess slow
 
 
 def ensure_org(session: Session, *, slug: str, name: str | None = None) -> Organisation:
@@ -26,6 +25,18 @@ def ensure_org(session: Session, *, slug: str, name: str | None = None) -> Organ
         raise Unprocessable(f"organisation {slug!r}: use lowercase letters, digits and hyphens")
     org = repository.get_org_by_slug(session, slug)
     return org or repository.add_org(session, slug=slug, name=name or slug)
+
+
+def get_org(session: Session, *, org_id: int) -> Organisation | None:
+    return repository.get_org(session, org_id=org_id)
+
+
+def get_staff(session: Session, *, org_id: int, staff_id: int) -> Staff | None:
+    return auth_service.get_staff(session, org_id=org_id, staff_id=staff_id)
+
+
+def list_staff(session: Session, *, org_id: int) -> list[Staff]:
+    return repository.list_staff(session, org_id=org_id)
 
 
 def create_staff(session: Session, *, org_id: int, email: str, password: str, role: Role) -> Staff:
@@ -55,45 +66,6 @@ def create_staff(session: Session, *, org_id: int, email: str, password: str, ro
     )
 
 
-def authenticate(session: Session, *, email: str, password: str, org: str | None = None) -> Staff:
-    """The active staff member with these credentials; one message for every failure.
-
-    Every account with the e-mail (one per organisation at most) is checked, or one unknown
-    hash when there is none, so the time taken does not tell who exists. Two organisations'
-    accounts with the same password need `org` (the organisation's slug) to choose."""
-    candidates = repository.find_staff_by_email(session, email.strip().lower(), org_slug=org)
-    matched = [staff for staff in candidates if verify_password(staff.password_hash, password)]
-    if not candidates:
-        verify_password(_unknown_staff_hash(), password)
-    matched = [staff for staff in matched if staff.active]
-    if not matched:
-        raise Unauthorized(
-            "wrong e-mail or password", code="bad_credentials", message="邮箱或密码不正确。"
-        )
-    if len(matched) > 1:
-        raise Unauthorized(
-            "this e-mail and password open accounts in several organisations; send 'org'",
-            code="org_required",
-            message="该邮箱在多个机构有账号，请填写机构代码。",
-        )
-    return matched[0]
-
-
-def change_password(session: Session, staff: Staff, *, current: str, new: str) -> None:
-    if not verify_password(staff.password_hash, current):
-        # 403, not 401: the session is fine, and a client must not take this as "logged out".
-        raise Forbidden(
-            "the current password is wrong", code="wrong_password", message="当前密码不正确。"
-        )
-    if len(new) < MIN_PASSWORD:
-        raise Unprocessable(
-            f"the password needs at least {MIN_PASSWORD} characters",
-            code="weak_password",
-            message=f"密码至少需要 {MIN_PASSWORD} 个字符。",
-        )
-    staff.password_hash = hash_password(new)
-
-
 def set_active(session: Session, staff: Staff, *, active: bool, by: Staff) -> None:
     if staff.id == by.id and not active:
         raise Conflict(
@@ -103,11 +75,8 @@ def set_active(session: Session, staff: Staff, *, active: bool, by: Staff) -> No
         )
     staff.active = active
     session.flush()
-
-
-@cache
-def _unknown_staff_hash() -> str:
-    return hash_password(secrets.token_hex(16))
+    if not active:  # a deactivated colleague's logins end now, not at their expiry
+        auth_service.end_all(session, staff)
 
 
 def read_voice(org: Organisation) -> OrgVoice:

@@ -6,12 +6,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
-from service.deps import CurrentStaff, PostDep, RepDep, RequireEditor, RuntimeDep, SessionDep
+from service.copies.schemas import PreviewRead
+from service.deps import CurrentStaff, RequireEditor, RuntimeDep, SessionDep
 from service.errors import NotFound
+from service.plans import preview as preview_service
 from service.plans import service
 from service.plans.schemas import PlanRead, PublishRequest, RepHistoryItem
 from service.posts import service as posts_service
+from service.posts.deps import PostDep
 from service.posts.schemas import PostRead
+from service.reps.deps import RepDep
 from service.routing import CredentialsFirst
 
 router = APIRouter(tags=["plans"], route_class=CredentialsFirst)
@@ -42,3 +46,9 @@ def plan(post: PostDep, staff: CurrentStaff, session: SessionDep) -> PlanRead:
 def rep_history(rep: RepDep, session: SessionDep) -> list[RepHistoryItem]:
     """Every planned post of the rep: suggested slot, reminder, when they posted."""
     return service.rep_history(session, rep)
+
+
+@router.get("/api/posts/{post_id}/preview")
+def preview(post: PostDep, session: SessionDep, runtime: RuntimeDep, reps: int = 3) -> PreviewRead:
+    """The master next to the copies of the first few active reps (generated if needed)."""
+    return preview_service.read(session, runtime, post, reps=max(1, min(reps, 6)))

@@ -14,6 +14,7 @@ organisation at most `enrol_items_per_run` items, within `job_org_budget_seconds
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,12 +27,13 @@ from service.errors import Unprocessable
 from service.models import Plan, PlanItem, Post, Rep, utcnow
 from service.plans import repository
 from service.plans.schemas import PlanItemRead, PlanRead, PublishRequest, RepHistoryItem
-from service.plans.slots import QuietHours, SlotError, assign_slots, late_slot, zone
+from service.plans.slots import QuietHours, SlotError, assign_slots, late_slot
 from service.posts import repository as posts_repository
 from service.queue import enqueue
 from service.reps import repository as reps_repository
 from service.settings import Settings
 from service.storage import Storage
+from service.timezones import zone
 
 log = logging.getLogger(__name__)
 
@@ -342,6 +344,13 @@ def enrol_rep(
         _enrol(session, settings, plan, [rep], now)
         for plan in repository.open_plans(session, now=now, org_id=rep.org_id, missing_rep=rep)
     )
+
+
+def slots_for_rep(
+    session: Session, *, org_id: int, rep_id: int, post_ids: Sequence[int]
+) -> dict[int, datetime]:
+    """Each post's suggested posting time for the rep (posts without a plan item: absent)."""
+    return repository.slots_for_rep(session, org_id=org_id, rep_id=rep_id, post_ids=post_ids)
 
 
 def targets(session: Session, post: Post, rep: Rep, *, now: datetime | None = None) -> bool:

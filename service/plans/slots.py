@@ -14,7 +14,10 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
+
+# Re-exported for service/plans/reminders.py until the notifications package replaces it.
+from service.timezones import zone as zone
 
 MINUTE = timedelta(minutes=1)
 
@@ -57,16 +60,6 @@ def allowed_minutes(
             minutes.append(at)
         at += MINUTE
     return minutes
-
-
-def zone(name: str | None) -> ZoneInfo | None:
-    """The IANA timezone `name`, or None when empty or unknown."""
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
 
 
 def _rank_key(salt: str, rep_key: str) -> bytes:

@@ -1,4 +1,5 @@
-"""Editors' pages: the post list, the upload form, the side-by-side preview, publishing."""
+"""Editors' pages: the post list, the upload form, the alternatives editor (the preview and
+publishing: service/plans/pages.py)."""
 
 from __future__ import annotations
 
@@ -7,26 +8,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from pydantic import ValidationError
+from sqlalchemy.orm import Session
 
-from service import engines
-from service.copies import diversity
-from service.copies import service as copies_service
-from service.copies.router import staff_image_url
-from service.deps import PostDep, RuntimeDep, SessionDep
-from service.errors import AppError, Forbidden, Unprocessable
-from service.models import Role
-from service.plans import repository as plans_repository
-from service.plans import service as plans_service
-from service.plans.schemas import PublishRequest
-from service.posts import repository, service, versions
+from service.deps import RuntimeDep, SessionDep
+from service.errors import AppError, Forbidden, NotFound, Unprocessable
+from service.models import Post, Role, Staff
+from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
+from service.posts import service, versions
+from service.posts.deps import PostDep
 from service.posts.router import read_sentences, read_uploads
-from service.posts.schemas import PostCreate
-from service.posts.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
-from service.reps import repository as reps_repository
+from service.posts.schemas import PostCreate, VoiceUpdate
 from service.routing import CredentialsFirst
 from service.text import parse
-from service.web import PageStaff, check_csrf, redirect, render
+from service.web import FormRejected, PageStaff, check_csrf, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
 EDIT_ROLES = {Role.ADMIN, Role.EDITOR}
@@ -37,7 +31,7 @@ def post_list(request: Request, staff: PageStaff, session: SessionDep) -> HTMLRe
     return render(
         request,
         "posts.html",
-        posts=repository.list_(session, org_id=staff.org_id),
+        posts=service.list_(session, org_id=staff.org_id),
         can_edit=staff.role in EDIT_ROLES,
     )
 
@@ -111,7 +105,6 @@ def create_post(
             uploads=read_uploads(images),
         )
     except AppError as exc:
-        session.rollback()
         form = {
             "title": title,
             "text": text,
@@ -121,14 +114,18 @@ def create_post(
             "particles": particles,
             "sentences": sentences,
         }
-        return render(
-            request,
-            "post_new.html",
-            status_code=exc.status_code,
-            form=form,
-            error=exc.message or exc.detail,
-            **VOICE_CHOICES,
-        )
+        error, status_code = exc.message or exc.detail, exc.status_code
+        raise FormRejected(
+            exc,
+            lambda session, staff: render(
+                request,
+                "post_new.html",
+                status_code=status_code,
+                form=form,
+                error=error,
+                **VOICE_CHOICES,
+            ),
+        ) from exc
     return redirect(f"/admin/posts/{post.id}")
 
 
@@ -137,6 +134,14 @@ def alternatives_page(
     request: Request, staff: PageStaff, post: PostDep, session: SessionDep
 ) -> HTMLResponse:
     return _alternatives(request, post, session, error=None)
+
+
+def _reload(session: Session, staff: Staff, post_id: int) -> Post:
+    """The post again, in the session that renders a refused form."""
+    post = service.get(session, org_id=staff.org_id, post_id=post_id)
+    if post is None:
+        raise NotFound(f"no post {post_id}", code="post_not_found")
+    return post
 
 
 def _alternatives(
@@ -177,81 +182,20 @@ def save_alternatives(
         raise Forbidden("only editors and admins may change posts")
     try:
         given = read_sentences(sentences) or []
-        post.voice_frame_lines = _choice(frame_lines, FRAME_LINE_LABELS)
-        post.voice_particles = _choice(particles, PARTICLE_LABELS)
-        versions.save(session, post, given, author_id=staff.id, base_version=base_version)
-    except AppError as exc:
-        session.rollback()
-        return _alternatives(request, post, session, error=exc.detail, status=exc.status_code)
-    return redirect(f"/admin/posts/{post.id}")
-
-
-@router.get("/posts/{post_id}", response_class=HTMLResponse)
-def preview(
-    request: Request, staff: PageStaff, post: PostDep, session: SessionDep, runtime: RuntimeDep
-) -> HTMLResponse:
-    reps = reps_repository.list_(
-        session, org_id=staff.org_id, active_only=True, limit=runtime.settings.preview_reps
-    )
-    copies = [
-        (
-            rep.name,
-            copy_read,
-            engines.fold_risk_of(copy_read.text),
-        )
-        for rep in reps
-        for copy_read in [
-            copies_service.to_read(
-                post,
-                copies_service.ensure_copy(session, runtime.storage, post=post, rep=rep),
-                staff_image_url,
-            )
-        ]
-    ]
-    return render(
-        request,
-        "post_preview.html",
-        post=post,
-        plan=plans_service.read(session, post),
-        teams=sorted(plans_repository.known_teams(session, org_id=staff.org_id) - {""}),
-        copies=copies,
-        risk=engines.fold_risk_of(post.text),
-        meter=diversity.meter(session, runtime.settings, post),
-        can_edit=staff.role in EDIT_ROLES,
-        master_urls=[f"/api/posts/{post.id}/images/{image.position}" for image in post.images],
-    )
-
-
-@router.post("/posts/{post_id}/publish", response_model=None)
-def publish(
-    request: Request,
-    staff: PageStaff,
-    post: PostDep,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    csrf: Annotated[str, Form()] = "",
-    window_start: Annotated[str, Form()] = "",
-    window_end: Annotated[str, Form()] = "",
-    quiet_start: Annotated[str, Form()] = "",
-    quiet_end: Annotated[str, Form()] = "",
-    teams: Annotated[list[str] | None, Form()] = None,
-) -> Response:
-    """The preview page's publish form: an optional window (local time), quiet hours, teams."""
-    check_csrf(request, runtime, csrf)
-    if staff.role not in EDIT_ROLES:
-        raise Forbidden("only editors and admins may publish")
-    try:
-        plan = PublishRequest.model_validate(
+        voice = VoiceUpdate.model_validate(
             {
-                "window_start": window_start or None,
-                "window_end": window_end or None,
-                "quiet_hours": [quiet_start, quiet_end] if quiet_start and quiet_end else None,
-                "teams": [team for team in teams or [] if team] or None,
+                "frame_lines": _choice(frame_lines, FRAME_LINE_LABELS),
+                "particles": _choice(particles, PARTICLE_LABELS),
             }
         )
-    except ValidationError as exc:
-        raise Unprocessable(
-            "; ".join(str(error["msg"]) for error in exc.errors()), code="bad_window"
-        ) from None
-    plans_service.publish(session, runtime.settings, post, plan)
+        service.set_voice(session, post, voice)
+        versions.save(session, post, given, author_id=staff.id, base_version=base_version)
+    except AppError as exc:
+        error, status, post_id = exc.detail, exc.status_code, post.id
+        raise FormRejected(
+            exc,
+            lambda session, staff: _alternatives(
+                request, _reload(session, staff, post_id), session, error=error, status=status
+            ),
+        ) from exc
     return redirect(f"/admin/posts/{post.id}")

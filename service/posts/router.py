@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from pydantic import TypeAdapter, ValidationError
 
-from service.deps import CurrentStaff, PostDep, RequireEditor, RuntimeDep, SessionDep
+from service.deps import CurrentStaff, RequireEditor, RuntimeDep, SessionDep
 from service.errors import NotFound, Unprocessable
-from service.posts import repository, service, versions
+from service.posts import service, versions
+from service.posts.deps import PostDep
 from service.posts.schemas import (
     MAX_IMAGE_BYTES,
     MAX_IMAGES,
@@ -110,7 +111,7 @@ def create_post(
 
 @router.get("")
 def list_posts(staff: CurrentStaff, session: SessionDep) -> list[PostRead]:
-    return [service.to_read(post) for post in repository.list_(session, org_id=staff.org_id)]
+    return [service.to_read(post) for post in service.list_(session, org_id=staff.org_id)]
 
 
 @router.get("/{post_id}")

@@ -41,6 +41,30 @@ class Upload:
     data: bytes
 
 
+def get(session: Session, *, org_id: int, post_id: int) -> Post | None:
+    return repository.get(session, org_id=org_id, post_id=post_id)
+
+
+def list_(
+    session: Session,
+    *,
+    org_id: int,
+    published_only: bool = False,
+    for_rep: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Post]:
+    """Newest first; `for_rep`: only the posts planned for that rep."""
+    return repository.list_(
+        session,
+        org_id=org_id,
+        published_only=published_only,
+        for_rep=for_rep,
+        limit=limit,
+        offset=offset,
+    )
+
+
 def create(
     session: Session,
     storage: Storage,

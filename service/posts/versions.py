@@ -17,8 +17,8 @@ from service.db import lock_row
 from service.errors import Conflict, Unprocessable
 from service.models import Post, PostTextVersion
 from service.posts import repository, sentences
+from service.posts.reasons import describe
 from service.posts.schemas import AlternativeIn, AlternativesRead, SentenceIn, SentenceRead
-from service.rewrite.reasons import describe
 
 
 def current_sentences(session: Session, post: Post) -> list[sentences.Sentence]:

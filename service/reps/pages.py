@@ -7,16 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
-from service.deps import RepDep, RuntimeDep, SessionDep
+from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, Forbidden, NotFound
 from service.models import Role, Staff
-from service.reps import repository, service
+from service.reps import service
+from service.reps.deps import RepDep
 from service.reps.router import MAX_CSV_BYTES
 from service.reps.schemas import RepCreate, RepUpdate
 from service.routing import CredentialsFirst
 from service.text import parse
 from service.uploads import read_limited
-from service.web import PageStaff, check_csrf, redirect, render
+from service.web import FormRejected, PageStaff, check_csrf, redirect, render
 
 router = APIRouter(prefix="/admin/reps", include_in_schema=False, route_class=CredentialsFirst)
 
@@ -36,7 +37,7 @@ def reps_page(
     error: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    reps = [service.to_read(runtime, rep) for rep in repository.list_(session, org_id=staff.org_id)]
+    reps = [service.to_read(runtime, rep) for rep in service.list_(session, org_id=staff.org_id)]
     return render(
         request, "reps.html", status_code=status_code, reps=reps, message=message, error=error
     )
@@ -67,15 +68,13 @@ def add_rep(
         data = parse(RepCreate, {"name": name, "team": team, "phone": phone})
         service.create(session, org_id=staff.org_id, data=data)
     except AppError as exc:
-        session.rollback()
-        return reps_page(
-            request,
-            staff,
-            session,
-            runtime,
-            error=exc.message or exc.detail,
-            status_code=exc.status_code,
-        )
+        error, status_code = exc.message or exc.detail, exc.status_code
+        raise FormRejected(
+            exc,
+            lambda session, staff: reps_page(
+                request, staff, session, runtime, error=error, status_code=status_code
+            ),
+        ) from exc
     return redirect("/admin/reps")
 
 
@@ -95,10 +94,13 @@ def import_reps(
             session, org_id=staff.org_id, data=read_limited(file, MAX_CSV_BYTES, what="the CSV")
         )
     except AppError as exc:
-        session.rollback()
-        return reps_page(
-            request, staff, session, runtime, error=exc.detail, status_code=exc.status_code
-        )
+        error, status_code = exc.detail, exc.status_code
+        raise FormRejected(
+            exc,
+            lambda session, staff: reps_page(
+                request, staff, session, runtime, error=error, status_code=status_code
+            ),
+        ) from exc
     message = f"已导入 {len(reps)} 位销售（新增 {created}，更新 {len(reps) - created}）"
     return reps_page(request, staff, session, runtime, message=message)
 

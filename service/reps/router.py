@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, UploadFile, status
 
-from service.deps import RepDep, RequireAdmin, RuntimeDep, SessionDep
-from service.reps import repository, service
+from service.deps import RequireAdmin, RuntimeDep, SessionDep
+from service.reps import service
+from service.reps.deps import RepDep
 from service.reps.schemas import ImportResult, RepCreate, RepRead, RepUpdate
 from service.routing import CredentialsFirst
 from service.uploads import read_limited
@@ -33,7 +34,7 @@ def import_reps(
 
 @router.get("")
 def list_reps(admin: RequireAdmin, session: SessionDep, runtime: RuntimeDep) -> list[RepRead]:
-    return [service.to_read(runtime, rep) for rep in repository.list_(session, org_id=admin.org_id)]
+    return [service.to_read(runtime, rep) for rep in service.list_(session, org_id=admin.org_id)]
 
 
 @router.get("/{rep_id}")

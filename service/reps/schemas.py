@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.plans.slots import zone
 from service.text import Email, SingleLine
+from service.timezones import zone
 
 _NAME = Field(min_length=1, max_length=100)
 

@@ -15,6 +15,16 @@ from service.runtime import Runtime
 from service.security import RepLink, new_nonce
 
 
+def get(session: Session, *, org_id: int, rep_id: int) -> Rep | None:
+    return repository.get(session, org_id=org_id, rep_id=rep_id)
+
+
+def list_(
+    session: Session, *, org_id: int, active_only: bool = False, limit: int | None = None
+) -> list[Rep]:
+    return repository.list_(session, org_id=org_id, active_only=active_only, limit=limit)
+
+
 def personal_url(runtime: Runtime, rep: Rep) -> str:
     token = runtime.signer.rep_token(RepLink(rep.org_id, rep.id, rep.link_nonce))
     return runtime.rep_url(token)

@@ -12,18 +12,17 @@ from pydantic import ValidationError
 from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, Forbidden, NotFound
 from service.models import Role
-from service.orgs import repository as orgs_repository
 from service.orgs import service as orgs_service
 from service.orgs.schemas import OrgVoiceUpdate
+from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.posts import versions
 from service.posts.schemas import AlternativesRead, SentencesRequest
-from service.posts.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.rewrite import service
 from service.rewrite.provider import ProviderError
 from service.rewrite.router import PROVIDER_ERRORS, provider_error_response
 from service.rewrite.schemas import ProviderUpdate, SuggestionRequest, SuggestionsRead
 from service.routing import CredentialsFirst
-from service.web import PageStaff, check_csrf, redirect, render
+from service.web import FormRejected, PageStaff, check_csrf, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
 EDIT_ROLES = {Role.ADMIN, Role.EDITOR}
@@ -87,7 +86,7 @@ def _render(
     error: str | None,
     status_code: int = 200,
 ) -> HTMLResponse:
-    org = orgs_repository.get_org(session, org_id=staff.org_id)
+    org = orgs_service.get_org(session, org_id=staff.org_id)
     if org is None:
         raise NotFound("the organisation is gone", code="not_found")
     return render(
@@ -119,7 +118,7 @@ def save_voice(
 ) -> Response:
     check_csrf(request, runtime, csrf)
     _require_admin(staff)
-    org = orgs_repository.get_org(session, org_id=staff.org_id)
+    org = orgs_service.get_org(session, org_id=staff.org_id)
     if org is None:
         raise NotFound("the organisation is gone", code="not_found")
     data = OrgVoiceUpdate.model_validate({"frame_lines": frame_lines, "particles": particles})
@@ -157,8 +156,11 @@ def save_provider(
             status_code=422,
         )
     except AppError as exc:
-        session.rollback()
-        return _render(
-            request, staff, session, message="", error=exc.detail, status_code=exc.status_code
-        )
+        error, status_code = exc.detail, exc.status_code
+        raise FormRejected(
+            exc,
+            lambda session, staff: _render(
+                request, staff, session, message="", error=error, status_code=status_code
+            ),
+        ) from exc
     return redirect("/admin/settings?message=provider")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # Ids per page view, whatever was queued before ids were checked at the endpoint (the view
-# token's own sections, service.tracking.links): a fold never grows past this.
+# token's own sections, service.links): a fold never grows past this.
 MAX_SECTIONS = 65  # "copy" + 64
 
 

@@ -11,20 +11,20 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from service.copies import service as copies_service
-from service.copies.router import image_response
-from service.deps import RepFromToken, RuntimeDep, SessionDep
+from service.copies.http import image_response
+from service.deps import RuntimeDep, SessionDep
 from service.errors import AppError, NotFound
+from service.links import ShareLink, ViewToken, share_path, signer_for
 from service.models import Post, Rep
-from service.orgs import repository as orgs_repository
+from service.reps.deps import RepFromToken
 from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.security import TokenError, new_nonce
 from service.text import parse
+from service.tracking import landing as landing_service
 from service.tracking import oauth, service
 from service.tracking.article import split_sections
 from service.tracking.bots import is_bot
-from service.tracking.links import ShareLink, ViewToken, share_path, signer_for
 from service.tracking.ratelimit import TokenBuckets
 from service.tracking.schemas import ViewerLabel
 from service.web import render, set_private_cookie
@@ -185,16 +185,15 @@ def _page(
     view_token: str | None = None,
     child_path: str | None = None,
 ) -> Response:
-    copy = copies_service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    org = orgs_repository.get_org(session, org_id=post.org_id)
+    view = landing_service.landing(session, runtime, post=post, rep=rep)
     response = render(
         request,
         "landing.html",
-        post=post,
-        copy=copy,
-        rep=rep,
-        org_name=org.name if org else "",
-        sections=split_sections(post.article),
+        post=view.post,
+        copy=view.copy,
+        rep=view.rep,
+        org_name=view.org_name,
+        sections=view.sections,
         image_base=f"/s/{token}/images",
         view_token=view_token,
         child_path=child_path,
@@ -226,10 +225,8 @@ def _no_store(response: Response) -> Response:
 
 @router.get("/s/{token}/images/{position}", response_class=Response)
 def landing_image(token: str, position: int, session: SessionDep, runtime: RuntimeDep) -> Response:
-    link = read_link(runtime, token)
-    post, rep = service.shared_post(session, link)
-    copy = copies_service.ensure_copy(session, runtime.storage, post=post, rep=rep)
-    return image_response(runtime, copies_service.image_key(copy, position))
+    key = landing_service.image_key(session, runtime, read_link(runtime, token), position=position)
+    return image_response(runtime, key)
 
 
 @router.post("/r/{token}/viewers/{viewer_id}/name", response_class=Response)

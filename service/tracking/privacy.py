@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import delete, update
 from sqlalchemy.orm import Session
 
-from service.models.tracking import PageView, Viewer, ViewerTag
+from service.models.tracking import Viewer
 from service.settings import Settings
-from service.tracking import viewers
+from service.tracking import repository, viewers
 from service.tracking.events import EventStore
 from service.tracking.schemas import ViewerExport
 
@@ -25,18 +24,7 @@ def export(session: Session, viewer: Viewer) -> ViewerExport:
 def erase(session: Session, viewer: Viewer) -> None:
     """Delete the viewer, their page views and tags. Viewers they brought stay, unlinked;
     late beacons of erased page views find nothing to fold into and are dropped."""
-    org_id = viewer.org_id
-    session.execute(
-        update(PageView)
-        .where(PageView.org_id == org_id, PageView.parent_viewer_id == viewer.id)
-        .values(parent_viewer_id=None)
-    )
-    session.execute(delete(ViewerTag).where(ViewerTag.viewer_id == viewer.id))
-    session.execute(
-        delete(PageView).where(PageView.org_id == org_id, PageView.viewer_id == viewer.id)
-    )
-    session.delete(viewer)
-    session.flush()
+    repository.erase_viewer(session, viewer)
 
 
 def purge_events(store: EventStore, settings: Settings, *, now: float | None = None) -> int:

@@ -296,3 +296,19 @@ def put_rules(session: Session, *, org_id: int, rules: dict[str, object], now: d
 
 def org_ids_with_views(session: Session) -> list[int]:
     return list(session.scalars(select(PageView.org_id).distinct()))
+
+
+def erase_viewer(session: Session, viewer: Viewer) -> None:
+    """Delete the viewer, their page views and tags; viewers they brought stay, unlinked."""
+    org_id = viewer.org_id
+    session.execute(
+        update(PageView)
+        .where(PageView.org_id == org_id, PageView.parent_viewer_id == viewer.id)
+        .values(parent_viewer_id=None)
+    )
+    session.execute(delete(ViewerTag).where(ViewerTag.viewer_id == viewer.id))
+    session.execute(
+        delete(PageView).where(PageView.org_id == org_id, PageView.viewer_id == viewer.id)
+    )
+    session.delete(viewer)
+    session.flush()

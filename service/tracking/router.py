@@ -9,24 +9,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 
-from service.deps import (
-    CurrentStaff,
-    PostDep,
-    RepFromToken,
-    RequireAdmin,
-    SeenDays,
-    SessionDep,
-    ViewerDep,
-    ViewerSearch,
-    ViewerTags,
-)
+from service.deps import CurrentStaff, RequireAdmin, SessionDep
 from service.errors import AppError, Forbidden, ServiceUnavailable
+from service.links import signer_for
+from service.posts.deps import PostDep
+from service.reps.deps import RepFromToken
 from service.routing import CredentialsFirst
 from service.security import TokenError
-from service.tracking import beacons, privacy, reports, repository, service, tags, viewers
+from service.tracking import beacons, privacy, reports, service, tags, viewers
 from service.tracking.bots import is_bot
+from service.tracking.deps import SeenDays, ViewerDep, ViewerSearch, ViewerTags
 from service.tracking.events import EventStore, StoreUnavailable, open_store
-from service.tracking.links import signer_for
 from service.tracking.ratelimit import TokenBuckets
 from service.tracking.schemas import (
     ShareTree,
@@ -108,7 +101,7 @@ async def ingest(request: Request) -> Response:
 
 @router.get("/api/posts/{post_id}/views")
 def post_views(post: PostDep, session: SessionDep) -> list[ViewRead]:
-    views = repository.views_of_post(session, org_id=post.org_id, post_id=post.id)
+    views = service.views_of_post(session, post)
     return [reports.view_read(view) for view in views]
 
 

@@ -11,12 +11,12 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from service.errors import NotFound
+from service.links import ShareLink
 from service.models import Post, Rep, utcnow
 from service.models.tracking import PageView, Viewer
 from service.posts import repository as posts_repository
 from service.reps import repository as reps_repository
 from service.tracking import repository
-from service.tracking.links import ShareLink
 
 CHANNEL_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
 
@@ -49,6 +49,10 @@ def shared_post(session: Session, link: ShareLink) -> tuple[Post, Rep]:
     if not rep.active:
         raise NotFound("this shared post is no longer available", code="share_unavailable")
     return post, rep
+
+
+def views_of_post(session: Session, post: Post) -> list[PageView]:
+    return repository.views_of_post(session, org_id=post.org_id, post_id=post.id)
 
 
 def new_cookie_id() -> str:

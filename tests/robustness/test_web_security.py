@@ -18,12 +18,12 @@ from sqlalchemy import select
 from service import security
 from service.app import create_app, login_throttle
 from service.db import unit_of_work
+from service.links import ShareLink, share_path, signer_for
 from service.models import Rep, Role, Staff
 from service.models.tracking import Viewer
 from service.orgs import service as orgs_service
 from service.runtime import Runtime
 from service.settings import DEV_SECRET_KEY, Settings
-from service.tracking.links import ShareLink, share_path, signer_for
 from tests.live import free_port
 from tests.robustness.conftest import census
 from tests.service.conftest import PASSWORD, Org, form_login

@@ -155,3 +155,28 @@ class TestRepPage:
         [(_, path)] = add_reps(org, ["张三"])
         page = client.get(path, headers=HTML).text
         assert not re.search(r'(src|href)="(https?:)?//', page)
+
+
+class TestRefusedFormsWriteNothing:
+    """A refused form is raised, so the request's unit of work rolls back what it changed,
+    and the form's page comes back with the reason."""
+
+    def test_a_stale_alternatives_form_keeps_the_saved_voice(self, browser: Any, org: Org) -> None:
+        client, csrf = browser
+        post = client.post(
+            "/api/posts", headers=org.editor, data={"title": "t", "text": TEXT}
+        ).json()
+        response = client.post(
+            f"/admin/posts/{post['id']}/alternatives",
+            headers=HTML,
+            data={"csrf": csrf, "sentences": "", "base_version": "99", "frame_lines": "off"},
+        )
+        assert response.status_code == 409 and 'class="error" role="alert"' in response.text
+        saved = client.get(f"/api/posts/{post['id']}", headers=org.editor).json()
+        assert saved["voice"] is None or saved["voice"]["frame_lines"] is None
+
+    def test_a_refused_rep_shows_the_list_again(self, browser: Any) -> None:
+        client, csrf = browser
+        client.post("/admin/reps", data={"csrf": csrf, "name": "张三"})
+        response = client.post("/admin/reps", headers=HTML, data={"csrf": csrf, "name": "长" * 500})
+        assert response.status_code == 422 and "张三" in response.text

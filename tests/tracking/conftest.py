@@ -19,13 +19,13 @@ from fastapi.testclient import TestClient
 
 from service.app import create_app
 from service.db import unit_of_work
+from service.links import ShareLink, share_path, signer_for
 from service.plans import service as plans_service
 from service.posts import service as posts_service
 from service.posts.schemas import PostCreate
 from service.runtime import Runtime
 from service.tracking import consumer
 from service.tracking.events import EventStore, Journal, RedisStream
-from service.tracking.links import ShareLink, share_path, signer_for
 from service.tracking.ratelimit import TokenBuckets
 from service.tracking.router import Gate
 from tests.service import conftest as service_fixtures

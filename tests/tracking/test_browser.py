@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from service.db import unit_of_work
+from service.links import ShareLink, share_path, signer_for
 from service.models import Rep
 from service.models.tracking import PageView
 from service.orgs import service as orgs_service
@@ -28,7 +29,6 @@ from service.reps.schemas import RepCreate
 from service.runtime import Runtime
 from service.tracking import consumer
 from service.tracking.events import open_store
-from service.tracking.links import ShareLink, share_path, signer_for
 
 # Same browser, flags and skip-or-fail rule as the service's browser tests (importing the
 # module applies its Chromium check here too).

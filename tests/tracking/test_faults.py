@@ -22,6 +22,7 @@ import pytest
 
 from scheduler import beat
 from service.db import unit_of_work
+from service.links import ShareLink, share_path, signer_for
 from service.models import Role
 from service.models.tracking import PageView
 from service.orgs import service as orgs_service
@@ -34,7 +35,6 @@ from service.runtime import Runtime
 from service.settings import Settings
 from service.tracking import consumer
 from service.tracking.events import open_store
-from service.tracking.links import ShareLink, share_path, signer_for
 from tests.live import free_port
 from tests.scheduler.test_worker import OwnRedis, own_postgres, stack_on, wait_for
 from tests.tracking.conftest import PHONE_UA, REDIS_URL, TOKEN_RE, redis_or_skip

@@ -144,7 +144,7 @@ class TestOwnLinkRedirect:
     def test_a_stale_hop_is_ignored(
         self, share: Any, viewer: Any, staff_client: Any, monkeypatch: Any
     ) -> None:
-        from service.tracking import links
+        from service import links
 
         shared = share()
         alice, bob = viewer(), viewer()

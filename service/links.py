@@ -1,4 +1,5 @@
-"""Signed values of read tracking: share links and page-view tokens.
+"""Signed values of read tracking: share links and page-view tokens (shared plumbing: copies
+build share links, tracking reads them; like service.security, it knows no domain).
 
 A share token carries (org, post, rep, parent viewer); a viewer's child link is the same with
 the viewer as parent, so a re-share tells us who shared to whom. Share links are not tied to

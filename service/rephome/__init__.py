@@ -1,0 +1,1 @@
+"""The rep's home at the personal link: copies, posting slots and readers on one page."""
