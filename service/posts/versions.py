@@ -83,9 +83,13 @@ def save(
 
 
 def to_read(session: Session, post: Post) -> AlternativesRead:
-    current = current_sentences(session, post)
+    return _read(post.text_version, current_sentences(session, post))
+
+
+def _read(version: int, shown: Sequence[sentences.Sentence]) -> AlternativesRead:
+    """`shown` sentences (with their alternatives) as the API and the editor read them."""
     return AlternativesRead(
-        version=post.text_version,
+        version=version,
         sentences=[
             SentenceRead(
                 text=s.text,
@@ -94,9 +98,9 @@ def to_read(session: Session, post: Post) -> AlternativesRead:
                     AlternativeIn(text=a.text, approved=a.approved) for a in s.alternatives
                 ],
             )
-            for s in current
+            for s in shown
         ],
-        distinct_bodies=sentences.distinct_bodies(current),
+        distinct_bodies=sentences.distinct_bodies(shown),
     )
 
 
@@ -106,20 +110,7 @@ def preview(
     """The sentences of a text not yet saved (the new-post form), with `given` checked."""
     split = sentences.split(text, protected=protected)
     chosen = [_from_json(item) for item in _match(split, given, protected)] if given else split
-    return AlternativesRead(
-        version=0,
-        sentences=[
-            SentenceRead(
-                text=s.text,
-                tail=s.tail,
-                alternatives=[
-                    AlternativeIn(text=a.text, approved=a.approved) for a in s.alternatives
-                ],
-            )
-            for s in chosen
-        ],
-        distinct_bodies=sentences.distinct_bodies(chosen),
-    )
+    return _read(0, chosen)
 
 
 def _checked(post: Post, given: Sequence[SentenceIn]) -> list[dict[str, object]]:

@@ -12,22 +12,24 @@ import itertools
 import os
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from service import security
 from service.app import create_app
 from service.auth import service as auth_service
 from service.db import unit_of_work
+from service.migrate import alembic_config
 from service.models import Role
 from service.orgs import service as orgs_service
 from service.reps import service as reps_service
@@ -62,6 +64,26 @@ def postgres_schema_url(tmp_name: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{tmp_name}" CASCADE'))
         admin.dispose()
+
+
+def empty_database_url(kind: str, tmp_path: Path) -> Iterator[str]:
+    """A database with nothing in it ("sqlite" or "postgresql"), for a migration test."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migration.db'}"
+    else:
+        yield from postgres_schema_url(f"mc_mig_{uuid.uuid4().hex[:12]}")
+
+
+def migration_steps(engine: Engine) -> Callable[[str, str], None]:
+    """`run("upgrade" | "downgrade", revision)` on `engine`, one transaction each."""
+    config = alembic_config(engine)
+
+    def run(step: str, revision: str) -> None:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            getattr(command, step)(config, revision)
+
+    return run
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -4,35 +4,24 @@ downgrades cleanly."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from alembic import command
 from sqlalchemy import inspect, text
 
 from service.db import make_engine
-from service.migrate import alembic_config
-from tests.service.conftest import DATABASES, postgres_schema_url
+from tests.service.conftest import DATABASES, empty_database_url, migration_steps
 
 
 @pytest.fixture(params=DATABASES)
 def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'migration.db'}"
-    else:
-        yield from postgres_schema_url(f"mc_alt_{uuid.uuid4().hex[:12]}")
+    yield from empty_database_url(request.param, tmp_path)
 
 
 def test_existing_posts_get_version_one_and_it_downgrades(empty_database: str) -> None:
     engine = make_engine(empty_database)
-    config = alembic_config(engine)
-
-    def run(step: str, revision: str) -> None:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            getattr(command, step)(config, revision)
+    run = migration_steps(engine)
 
     run("upgrade", "0008")
     with engine.begin() as connection:
