@@ -31,11 +31,3 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
-
-
-def revision(engine: Engine, message: str) -> None:
-    """Autogenerate a migration (development helper)."""
-    config = alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.revision(config, message=message, autogenerate=True)

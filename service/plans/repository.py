@@ -126,14 +126,6 @@ def rep_history(session: Session, *, org_id: int, rep_id: int) -> list[tuple[Any
     return [tuple(row) for row in session.execute(query)]
 
 
-def item_for(session: Session, *, org_id: int, post_id: int, rep_id: int) -> PlanItem | None:
-    return session.scalar(
-        select(PlanItem).where(
-            PlanItem.org_id == org_id, PlanItem.post_id == post_id, PlanItem.rep_id == rep_id
-        )
-    )
-
-
 def slots_for_rep(
     session: Session, *, org_id: int, rep_id: int, post_ids: Sequence[int]
 ) -> dict[int, datetime]:
