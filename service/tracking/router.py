@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 
 from service.deps import CurrentStaff, RequireAdmin, SessionDep
-from service.errors import AppError, Forbidden, ServiceUnavailable
+from service.errors import Forbidden, ServiceUnavailable, TooManyRequests
 from service.links import signer_for
 from service.posts.deps import PostDep
 from service.reps.deps import RepFromToken
@@ -33,10 +33,6 @@ from service.tracking.schemas import (
 )
 
 router = APIRouter(tags=["tracking"], route_class=CredentialsFirst)
-
-
-class TooManyRequests(AppError):
-    status_code, code = 429, "too_many_requests"
 
 
 @dataclass
