@@ -91,10 +91,26 @@ def _rejected_form(request: Request, exc: FormRejected) -> Response:
         return exc.page(session, get_page_staff(request, runtime, session))
 
 
-def check_csrf(request: Request, runtime: RuntimeDep, presented: str) -> None:
-    """Forms carry a token bound to the login cookie: another site cannot forge it."""
+CSRF_FIELD = "csrf"  # a page form's hidden field
+CSRF_HEADER = "x-csrf-token"  # a page script's fetch (static/alternatives.js)
+
+
+async def check_page_csrf(request: Request, _staff: PageStaff, runtime: RuntimeDep) -> None:
+    """A page's form or script carries a token bound to the login cookie: another site cannot
+    forge it. After PageStaff, so a stranger hears "log in" and is never read further; a form
+    FastAPI has parsed already is not read again (Starlette keeps it on the request)."""
+    presented = request.headers.get(CSRF_HEADER) or await _form_token(request)
     if not runtime.signer.check_csrf(request.cookies.get(SESSION_COOKIE, ""), presented):
         raise Forbidden("the form expired; reload the page and try again", code="csrf_failed")
+
+
+async def _form_token(request: Request) -> str:
+    value = (await request.form()).get(CSRF_FIELD)  # empty for a body that is no form
+    return value if isinstance(value, str) else ""
+
+
+# Every state-changing page route takes `_csrf: CsrfForm` (tests/test_architecture.py).
+CsrfForm = Annotated[None, Depends(check_page_csrf)]
 
 
 def redirect(url: str) -> RedirectResponse:
