@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from service.access import EDIT_POSTS, PagePostEditor, can
 from service.deps import RuntimeDep, SessionDep
-from service.errors import AppError, NotFound, Unprocessable
+from service.errors import AppError, FormRejected, NotFound, Unprocessable
 from service.models import Post, Staff
 from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.posts import service, versions
@@ -21,7 +21,7 @@ from service.posts.router import read_sentences, read_uploads
 from service.posts.schemas import PostCreate, VoiceUpdate
 from service.routing import CredentialsFirst
 from service.text import parse
-from service.web import CsrfForm, FormRejected, PageStaff, redirect, render
+from service.web import CsrfForm, PageStaff, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
 

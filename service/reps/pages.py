@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from service.access import PageRepManager
 from service.deps import RuntimeDep, SessionDep
-from service.errors import AppError, NotFound
+from service.errors import AppError, FormRejected, NotFound
 from service.models import Staff
 from service.reps import service
 from service.reps.deps import RepDep
@@ -18,7 +18,7 @@ from service.reps.schemas import RepCreate, RepUpdate
 from service.routing import CredentialsFirst
 from service.text import parse
 from service.uploads import read_limited
-from service.web import CsrfForm, FormRejected, redirect, render
+from service.web import CsrfForm, redirect, render
 
 router = APIRouter(prefix="/admin/reps", include_in_schema=False, route_class=CredentialsFirst)
 

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from service.access import PageOrgAdmin, PagePostEditor
 from service.deps import RuntimeDep, SessionDep
-from service.errors import AppError, NotFound
+from service.errors import AppError, FormRejected, NotFound
 from service.orgs import service as orgs_service
 from service.orgs.schemas import OrgVoiceUpdate
 from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
@@ -22,7 +22,7 @@ from service.rewrite.provider import ProviderError
 from service.rewrite.router import PROVIDER_ERRORS, provider_error_response
 from service.rewrite.schemas import ProviderUpdate, SuggestionRequest, SuggestionsRead
 from service.routing import CredentialsFirst
-from service.web import CsrfForm, FormRejected, PageStaff, redirect, render
+from service.web import CsrfForm, PageStaff, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
 
