@@ -232,14 +232,17 @@ class TestEveryPageChangeNeedsTheToken:
         browser = TestClient(app, raise_server_exceptions=False)
         login_cookie(browser, org.admin_email)
         before = census(runtime, org.id)
+        fields = {"name": "伪造", "title": "伪造", "remove": "1", "text": "伪造。"}
         refused = {
-            (method, path): (response.status_code, response.json().get("error"))
+            (method, path, body): (response.status_code, response.json().get("error"))
             for method, path, _calls in page_changes(app)
+            for body in ("data", "json")  # a form, or a page script's JSON without the header
             for response in [
                 browser.request(
                     method,
                     path.format(post_id=1, rep_id=1, action="deactivate"),
-                    data={"name": "伪造", "title": "伪造", "remove": "1"},
+                    data=fields if body == "data" else None,
+                    json=fields if body == "json" else None,
                     follow_redirects=False,
                 )
             ]
