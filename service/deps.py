@@ -2,7 +2,8 @@
 
 Shared plumbing: the runtime, the unit of work and the staff login (service.auth, the lowest
 domain). A domain's own "load or 404" dependencies live in its `deps.py` (service/posts/deps.py,
-service/reps/deps.py, service/plans/deps.py), so using these imports no other domain."""
+service/reps/deps.py, service/plans/deps.py), so using these imports no other domain.
+Who may call what (role policies): service/access.py."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from sqlalchemy.orm import Session
 from service import logs
 from service.auth import service as auth_service
 from service.db import unit_of_work
-from service.errors import Forbidden, Unauthorized
-from service.models import Role, Staff, StaffSession
+from service.errors import Unauthorized
+from service.models import Staff, StaffSession
 from service.runtime import Runtime
 
 SESSION_COOKIE = "mc_session"
@@ -71,19 +72,3 @@ def get_current_login(request: Request, staff: CurrentStaff) -> StaffSession:
 
 
 CurrentLogin = Annotated[StaffSession, Depends(get_current_login)]
-
-
-def require_editor(staff: CurrentStaff) -> Staff:
-    if staff.role not in {Role.ADMIN, Role.EDITOR}:
-        raise Forbidden("only editors and admins may change posts")
-    return staff
-
-
-def require_admin(staff: CurrentStaff) -> Staff:
-    if staff.role != Role.ADMIN:
-        raise Forbidden("only admins may manage reps and staff")
-    return staff
-
-
-RequireEditor = Annotated[Staff, Depends(require_editor)]
-RequireAdmin = Annotated[Staff, Depends(require_admin)]

@@ -3,13 +3,19 @@
     AppError (500 unless overridden)
     ├── BadRequest        400
     ├── Unauthorized      401
+    ├── LoginRequired     401 (a page's: browsers get the login form instead of JSON)
     ├── Forbidden         403
     ├── NotFound          404
     ├── Conflict          409
     ├── Gone              410
     ├── PayloadTooLarge   413
     ├── Unprocessable     422
-    └── ServiceUnavailable 503
+    │   └── DuplicateField   a login body naming a field twice
+    ├── TooManyRequests   429
+    │   ├── TooManyLogins    the login throttle (Retry-After)
+    │   └── TooManyOpens     the landing page's per-address limit
+    ├── ServiceUnavailable 503
+    └── FormRejected      a page form's refusal, carrying the page to show again
 VariationError (bad input the engines refused) also becomes 422 with its own message, and so
 do inputs that only fail deep inside a library: a value the database cannot store
 (`DataError`: NUL characters, out-of-range numbers), text with lone surrogates
@@ -20,8 +26,8 @@ integers beyond 64 bits on SQLite (`OverflowError`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -32,6 +38,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from service.headers import security_headers
 from variation import VariationError
+
+if TYPE_CHECKING:
+    from fastapi.responses import Response
+    from sqlalchemy.orm import Session
+
+    from service.models import Staff
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +101,39 @@ class Unprocessable(AppError):
 
 class ServiceUnavailable(AppError):
     status_code, code = 503, "unavailable"
+
+
+class LoginRequired(AppError):
+    """A page's Unauthorized: browsers are sent to the login form (service.web)."""
+
+    status_code, code = 401, "login_required"
+
+
+class DuplicateField(Unprocessable):
+    code = "duplicate_field"
+
+
+class TooManyRequests(AppError):
+    status_code, code = 429, "too_many_requests"
+
+
+class TooManyLogins(TooManyRequests):
+    code = "too_many_logins"
+
+
+class TooManyOpens(TooManyRequests):
+    code = "too_many_opens"
+
+
+class FormRejected(AppError):
+    """A form's input was refused (`error`). Raised, not returned: the request's unit of work
+    then rolls back whatever the form had changed, and service.web renders the form's page
+    again (`page`, with the error) from a fresh session and the staff member read anew."""
+
+    def __init__(self, error: AppError, page: Callable[[Session, Staff], Response]) -> None:
+        super().__init__(error.detail, code=error.code, message=error.message)
+        self.status_code = error.status_code
+        self.page = page
 
 
 class ErrorRead(BaseModel):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,13 +10,19 @@ from zoneinfo import ZoneInfo
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from service.db import unit_of_work
 from service.deps import SESSION_COOKIE, RuntimeDep, SessionDep, get_current_staff
-from service.errors import AppError, Forbidden, Unauthorized, app_error_response
+from service.errors import (
+    AppError,
+    Forbidden,
+    FormRejected,
+    LoginRequired,
+    Unauthorized,
+    app_error_response,
+)
 from service.headers import security_headers
 from service.models import Staff
 from service.settings import Settings
@@ -66,10 +71,6 @@ def render(request: Request, name: str, status_code: int = 200, **context: Any) 
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status_code)
 
 
-class LoginRequired(AppError):
-    status_code, code = 401, "login_required"
-
-
 def get_page_staff(request: Request, runtime: RuntimeDep, session: SessionDep) -> Staff:
     """The staff member behind the login cookie; pages redirect to the login form otherwise."""
     try:
@@ -84,30 +85,32 @@ def get_page_staff(request: Request, runtime: RuntimeDep, session: SessionDep) -
 PageStaff = Annotated[Staff, Depends(get_page_staff)]
 
 
-FormPage = Callable[[Session, Staff], Response]
-
-
-class FormRejected(AppError):
-    """A form's input was refused (`error`). Raised, not returned: the request's unit of work
-    then rolls back whatever the form had changed, and the handler renders the form's page
-    again (`page`, with the error) from a fresh session and the staff member read anew."""
-
-    def __init__(self, error: AppError, page: FormPage) -> None:
-        super().__init__(error.detail, code=error.code, message=error.message)
-        self.status_code = error.status_code
-        self.page = page
-
-
 def _rejected_form(request: Request, exc: FormRejected) -> Response:
     runtime = request.app.state.runtime
     with unit_of_work(runtime.sessions) as session:
         return exc.page(session, get_page_staff(request, runtime, session))
 
 
-def check_csrf(request: Request, runtime: RuntimeDep, presented: str) -> None:
-    """Forms carry a token bound to the login cookie: another site cannot forge it."""
+CSRF_FIELD = "csrf"  # a page form's hidden field
+CSRF_HEADER = "x-csrf-token"  # a page script's fetch (static/alternatives.js)
+
+
+async def check_page_csrf(request: Request, _staff: PageStaff, runtime: RuntimeDep) -> None:
+    """A page's form or script carries a token bound to the login cookie: another site cannot
+    forge it. After PageStaff, so a stranger hears "log in" and is never read further; a form
+    FastAPI has parsed already is not read again (Starlette keeps it on the request)."""
+    presented = request.headers.get(CSRF_HEADER) or await _form_token(request)
     if not runtime.signer.check_csrf(request.cookies.get(SESSION_COOKIE, ""), presented):
         raise Forbidden("the form expired; reload the page and try again", code="csrf_failed")
+
+
+async def _form_token(request: Request) -> str:
+    value = (await request.form()).get(CSRF_FIELD)  # empty for a body that is no form
+    return value if isinstance(value, str) else ""
+
+
+# Every state-changing page route takes `_csrf: CsrfForm` (tests/test_architecture.py).
+CsrfForm = Annotated[None, Depends(check_page_csrf)]
 
 
 def redirect(url: str) -> RedirectResponse:

@@ -331,6 +331,66 @@ class TestLayersInsideADomain:
         assert sorted(PENDING - violations()) == []
 
 
+# --- One access policy ---------------------------------------------------------------------
+
+# Where the CSRF signer may be asked directly: the one form dependency, and the two tokens that
+# are no login's (the login form's pre-login token, the WeChat OAuth state).
+CSRF_CHECKERS = {"service/web.py", "service/auth/pages.py", "service/tracking/pages.py"}
+CSRF_PARAMETERS = {"csrf", "x_csrf_token"}
+
+
+def hand_written_access(source: str, *, where: str) -> Iterator[str]:
+    """Role comparisons and CSRF checks a handler writes itself instead of naming a policy
+    (service/access.py) or taking `web.CsrfForm`; `where` is the file's path from the root."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare) and any(
+            isinstance(side, ast.Attribute) and side.attr == "role"
+            for side in (node.left, *node.comparators)
+        ):
+            yield f"role compared by hand line {node.lineno}"
+        elif isinstance(node, ast.Call) and _called(node) == "check_csrf":
+            bare = isinstance(node.func, ast.Name)
+            if bare or where not in CSRF_CHECKERS:
+                yield f"check_csrf called by hand line {node.lineno}"
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            names = {a.arg for a in (*node.args.args, *node.args.kwonlyargs)}
+            yield from (f"a {n!r} parameter line {node.lineno}" for n in names & CSRF_PARAMETERS)
+
+
+def _called(call: ast.Call) -> str:
+    func = call.func
+    return func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+
+
+def access_breaches() -> list[tuple[str, str]]:
+    return [
+        (rel(path), what)
+        for path in sorted(SERVICE.rglob("*.py"))
+        if rel(path) != "service/access.py"
+        for what in hand_written_access(path.read_text(encoding="utf-8"), where=rel(path))
+    ]
+
+
+class TestOneAccessPolicy:
+    def test_no_handler_checks_roles_or_csrf_by_hand(self) -> None:
+        """Roles through service/access.py's policies, CSRF through web.CsrfForm."""
+        assert access_breaches() == []
+
+    @pytest.mark.parametrize(
+        "source",
+        [
+            "def f(staff):\n    return staff.role in EDIT_ROLES\n",
+            "def f(staff):\n    if staff.role != Role.ADMIN:\n        raise Forbidden('x')\n",
+            "def f(request, runtime, token):\n    check_csrf(request, runtime, token)\n",
+            "def f(runtime, token):\n    return runtime.signer.check_csrf('s', token)\n",
+            "def f(x_csrf_token: str = ''):\n    return x_csrf_token\n",
+        ],
+        ids=["role in a set", "role compared", "check_csrf", "signer outside web", "header"],
+    )
+    def test_each_hand_written_check_is_seen(self, source: str) -> None:
+        assert len(list(hand_written_access(source, where="service/posts/pages.py"))) == 1
+
+
 class TestTheCheckerSeesWhatItMustFail:
     """The rules above pass on today's code; these show that each one would catch a breach."""
 

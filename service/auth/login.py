@@ -18,7 +18,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from service.auth import service as auth_service
-from service.errors import AppError, Forbidden, Unauthorized, Unprocessable
+from service.errors import (
+    DuplicateField,
+    Forbidden,
+    TooManyLogins,
+    Unauthorized,
+    Unprocessable,
+)
 from service.models import Staff
 from service.security import LoginThrottle
 from service.text import Email, SingleLine, parse
@@ -33,14 +39,6 @@ class LoginRequest(BaseModel):
     password: str = Field(min_length=1, max_length=200)
     # Only needed when one e-mail has accounts, with the same password, in two organisations.
     org: SingleLine | None = Field(default=None, max_length=64)
-
-
-class DuplicateField(Unprocessable):
-    code = "duplicate_field"
-
-
-class TooManyLogins(AppError):
-    status_code, code = 429, "too_many_logins"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from service.auth import login as login_flow
@@ -20,7 +20,7 @@ from service.errors import AppError, Forbidden
 from service.routing import CredentialsFirst
 from service.runtime import Runtime
 from service.security import new_nonce
-from service.web import PageStaff, check_csrf, redirect, render, set_private_cookie
+from service.web import CsrfForm, PageStaff, redirect, render, set_private_cookie
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
 
@@ -118,25 +118,15 @@ def login(
 
 
 @router.post("/logout", response_model=None)
-def logout(
-    request: Request, staff: PageStaff, runtime: RuntimeDep, csrf: Annotated[str, Form()] = ""
-) -> Response:
+def logout(request: Request, _csrf: CsrfForm) -> Response:
     """End this browser's session on the server, not only its cookie."""
-    check_csrf(request, runtime, csrf)
-    auth_service.end(request.state.login)  # set by PageStaff with the staff member
+    auth_service.end(request.state.login)  # set by PageStaff, which CsrfForm needs
     return signed_out()
 
 
 @router.post("/logout-all", response_model=None)
-def logout_everywhere(
-    request: Request,
-    staff: PageStaff,
-    session: SessionDep,
-    runtime: RuntimeDep,
-    csrf: Annotated[str, Form()] = "",
-) -> Response:
+def logout_everywhere(_csrf: CsrfForm, staff: PageStaff, session: SessionDep) -> Response:
     """「退出所有设备」: every session of this staff member ends, this browser's too."""
-    check_csrf(request, runtime, csrf)
     auth_service.end_all(session, staff)
     return signed_out()
 

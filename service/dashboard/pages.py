@@ -7,31 +7,24 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from service.access import PageDashboardReader
 from service.dashboard import service, svg, viewers
-from service.dashboard.router import DASHBOARD_ROLES, Sort, Team, period
+from service.dashboard.router import Sort, Team, period
 from service.deps import SessionDep
-from service.errors import BadRequest, Forbidden
-from service.models import Staff
+from service.errors import BadRequest
 from service.posts.deps import PostDep
 from service.routing import CredentialsFirst
 from service.tracking.deps import SeenDays, ViewerDep, ViewerSearch, ViewerTags
 from service.tracking.tags import duration
-from service.web import PageStaff, render
+from service.web import render
 
 router = APIRouter(prefix="/admin/dashboard", include_in_schema=False, route_class=CredentialsFirst)
 REP_ROWS = 100
 
 
-def page_dashboard_staff(staff: PageStaff) -> Staff:
-    if staff.role not in DASHBOARD_ROLES:
-        raise Forbidden("only managers, editors and admins see the dashboard")
-    return staff
-
-
-DashStaff = Annotated[Staff, Depends(page_dashboard_staff)]
 # Dates arrive from <input type=date>; an empty field is "no limit", not an error.
 DateText = Annotated[str, Query(max_length=10, pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
 
@@ -61,7 +54,7 @@ def _dates(since: str, until: str) -> tuple[date | None, date | None]:
 @router.get("", response_class=HTMLResponse)
 def campaign(
     request: Request,
-    staff: DashStaff,
+    staff: PageDashboardReader,
     session: SessionDep,
     since: DateText = "",
     until: DateText = "",
@@ -86,7 +79,11 @@ def campaign(
 
 @router.get("/posts/{post_id}", response_class=HTMLResponse)
 def post_detail(
-    request: Request, staff: DashStaff, post: PostDep, session: SessionDep, all_reps: bool = False
+    request: Request,
+    staff: PageDashboardReader,
+    post: PostDep,
+    session: SessionDep,
+    all_reps: bool = False,
 ) -> HTMLResponse:
     dashboard, spread = service.post(session, post)
     names = {rep.id: rep.name for rep in service.reps(session, org_id=staff.org_id)}
@@ -109,7 +106,7 @@ def post_detail(
 @router.get("/viewers", response_class=HTMLResponse)
 def viewer_list(
     request: Request,
-    staff: DashStaff,
+    staff: PageDashboardReader,
     session: SessionDep,
     q: ViewerSearch = "",
     tags: ViewerTags = [],  # noqa: B006
@@ -138,7 +135,7 @@ def viewer_list(
 @router.get("/viewers/{viewer_id}", response_class=HTMLResponse)
 def viewer_detail(
     request: Request,
-    staff: DashStaff,
+    staff: PageDashboardReader,
     viewer: ViewerDep,
     session: SessionDep,
 ) -> HTMLResponse:
@@ -148,7 +145,7 @@ def viewer_detail(
 @router.get("/leaderboard", response_class=HTMLResponse)
 def leaderboard(
     request: Request,
-    staff: DashStaff,
+    staff: PageDashboardReader,
     session: SessionDep,
     since: DateText = "",
     until: DateText = "",

@@ -8,14 +8,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from service.access import DashboardReader
 from service.dashboard import export, service, viewers
 from service.dashboard.schemas import Campaign, Leaderboard, PostDashboard
-from service.deps import CurrentStaff, SessionDep
-from service.errors import Forbidden, NotFound
-from service.models import Role, Staff
+from service.deps import SessionDep
+from service.errors import NotFound
+from service.models import Staff
 from service.posts.deps import PostDep
 from service.routing import CredentialsFirst
 from service.tracking.deps import SeenDays, ViewerTags
@@ -23,16 +24,6 @@ from service.tracking.schemas import ViewerRead
 from service.web import CHINA
 
 router = APIRouter(prefix="/api/dashboard", tags=["dashboard"], route_class=CredentialsFirst)
-DASHBOARD_ROLES = {Role.ADMIN, Role.EDITOR, Role.MANAGER}
-
-
-def require_dashboard(staff: CurrentStaff) -> Staff:
-    if staff.role not in DASHBOARD_ROLES:
-        raise Forbidden("only managers, editors and admins see the dashboard")
-    return staff
-
-
-DashboardStaff = Annotated[Staff, Depends(require_dashboard)]
 
 
 def day_start(day: date | None) -> datetime | None:
@@ -61,7 +52,7 @@ def _campaign(
 
 @router.get("/campaign")
 def campaign(
-    staff: DashboardStaff,
+    staff: DashboardReader,
     session: SessionDep,
     since: Since = None,
     until: Until = None,
@@ -73,7 +64,7 @@ def campaign(
 
 @router.get("/campaign.csv", response_class=Response)
 def campaign_csv(
-    staff: DashboardStaff,
+    staff: DashboardReader,
     session: SessionDep,
     since: Since = None,
     until: Until = None,
@@ -83,18 +74,18 @@ def campaign_csv(
 
 
 @router.get("/posts/{post_id}")
-def post_detail(staff: DashboardStaff, post: PostDep, session: SessionDep) -> PostDashboard:
+def post_detail(staff: DashboardReader, post: PostDep, session: SessionDep) -> PostDashboard:
     return service.post(session, post)[0]
 
 
 @router.get("/posts/{post_id}/reps.csv", response_class=Response)
-def post_reps_csv(staff: DashboardStaff, post: PostDep, session: SessionDep) -> Response:
+def post_reps_csv(staff: DashboardReader, post: PostDep, session: SessionDep) -> Response:
     return export.rep_table(service.post(session, post)[0])
 
 
 @router.get("/segments")
 def segment(
-    staff: DashboardStaff,
+    staff: DashboardReader,
     session: SessionDep,
     tags: ViewerTags = [],  # noqa: B006
     days: SeenDays = None,
@@ -105,7 +96,7 @@ def segment(
 
 @router.get("/segments.csv", response_class=Response)
 def segment_csv(
-    staff: DashboardStaff,
+    staff: DashboardReader,
     session: SessionDep,
     tags: ViewerTags = [],  # noqa: B006
     days: SeenDays = None,
@@ -122,7 +113,7 @@ def _leaders(
 
 @router.get("/leaderboard")
 def leaderboard(
-    staff: DashboardStaff,
+    staff: DashboardReader,
     session: SessionDep,
     since: Since = None,
     until: Until = None,
@@ -134,7 +125,7 @@ def leaderboard(
 @router.get("/leaderboard/{table}.csv", response_class=Response)
 def leaderboard_csv(
     table: str,
-    staff: DashboardStaff,
+    staff: DashboardReader,
     session: SessionDep,
     since: Since = None,
     until: Until = None,

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
+from service.access import OrgAdmin
 from service.auth.schemas import StaffRead, StaffUpdate
-from service.deps import CurrentStaff, RequireAdmin, RuntimeDep, SessionDep
+from service.deps import CurrentStaff, RuntimeDep, SessionDep
 from service.errors import NotFound
 from service.models import Organisation, Staff
 from service.orgs import channels, service
@@ -31,7 +32,7 @@ def staff_read(staff: Staff) -> StaffRead:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-def create_staff(data: StaffCreate, admin: RequireAdmin, session: SessionDep) -> StaffRead:
+def create_staff(data: StaffCreate, admin: OrgAdmin, session: SessionDep) -> StaffRead:
     staff = service.create_staff(
         session, org_id=admin.org_id, email=data.email, password=data.password, role=data.role
     )
@@ -39,11 +40,11 @@ def create_staff(data: StaffCreate, admin: RequireAdmin, session: SessionDep) ->
 
 
 @router.get("")
-def list_staff(admin: RequireAdmin, session: SessionDep) -> list[StaffRead]:
+def list_staff(admin: OrgAdmin, session: SessionDep) -> list[StaffRead]:
     return [staff_read(s) for s in service.list_staff(session, org_id=admin.org_id)]
 
 
-def get_staff_member(staff_id: int, admin: RequireAdmin, session: SessionDep) -> Staff:
+def get_staff_member(staff_id: int, admin: OrgAdmin, session: SessionDep) -> Staff:
     staff = service.get_staff(session, org_id=admin.org_id, staff_id=staff_id)
     if staff is None:
         raise NotFound(f"no staff member {staff_id}", code="staff_not_found")
@@ -53,7 +54,7 @@ def get_staff_member(staff_id: int, admin: RequireAdmin, session: SessionDep) ->
 @router.patch("/{staff_id}")
 def update_staff(
     data: StaffUpdate,
-    admin: RequireAdmin,
+    admin: OrgAdmin,
     staff: Annotated[Staff, Depends(get_staff_member)],
     session: SessionDep,
 ) -> StaffRead:
@@ -62,7 +63,7 @@ def update_staff(
     return staff_read(staff)
 
 
-def _own_org(admin: RequireAdmin, session: SessionDep) -> Organisation:
+def _own_org(admin: OrgAdmin, session: SessionDep) -> Organisation:
     org = service.get_org(session, org_id=admin.org_id)
     if org is None:
         raise NotFound("the organisation is gone", code="not_found")
@@ -70,14 +71,14 @@ def _own_org(admin: RequireAdmin, session: SessionDep) -> Organisation:
 
 
 @org_router.get("/reminder-channels")
-def reminder_channels(admin: RequireAdmin, session: SessionDep) -> ReminderChannels:
+def reminder_channels(admin: OrgAdmin, session: SessionDep) -> ReminderChannels:
     """This brand's WeCom robot and webhook for reminders (empty: the install's are used)."""
     return channels.read(_own_org(admin, session))
 
 
 @org_router.put("/reminder-channels")
 def set_reminder_channels(
-    data: ReminderChannelsUpdate, admin: RequireAdmin, session: SessionDep, runtime: RuntimeDep
+    data: ReminderChannelsUpdate, admin: OrgAdmin, session: SessionDep, runtime: RuntimeDep
 ) -> ReminderChannels:
     return channels.update(session, runtime.settings, _own_org(admin, session), data)
 
@@ -92,5 +93,5 @@ def voice(staff: CurrentStaff, session: SessionDep) -> OrgVoice:
 
 
 @org_router.put("/voice")
-def set_voice(data: OrgVoiceUpdate, admin: RequireAdmin, session: SessionDep) -> OrgVoice:
+def set_voice(data: OrgVoiceUpdate, admin: OrgAdmin, session: SessionDep) -> OrgVoice:
     return service.update_voice(session, _own_org(admin, session), data)

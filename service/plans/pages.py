@@ -8,18 +8,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from service.access import EDIT_POSTS, PagePostEditor, can
 from service.deps import RuntimeDep, SessionDep
-from service.errors import Forbidden, Unprocessable
-from service.models import Role
+from service.errors import Unprocessable
 from service.plans import preview as preview_service
 from service.plans import service as plans_service
 from service.plans.schemas import PublishRequest
 from service.posts.deps import PostDep
 from service.routing import CredentialsFirst
-from service.web import PageStaff, check_csrf, redirect, render
+from service.web import CsrfForm, PageStaff, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
-EDIT_ROLES = {Role.ADMIN, Role.EDITOR}
 
 
 @router.get("/posts/{post_id}", response_class=HTMLResponse)
@@ -36,19 +35,18 @@ def preview(
         copies=view.copies,
         risk=view.risk,
         meter=view.preview.diversity,
-        can_edit=staff.role in EDIT_ROLES,
+        can_edit=can(staff, EDIT_POSTS),
         master_urls=view.master_urls,
     )
 
 
 @router.post("/posts/{post_id}/publish", response_model=None)
 def publish(
-    request: Request,
-    staff: PageStaff,
+    _csrf: CsrfForm,
     post: PostDep,
+    staff: PagePostEditor,
     session: SessionDep,
     runtime: RuntimeDep,
-    csrf: Annotated[str, Form()] = "",
     window_start: Annotated[str, Form()] = "",
     window_end: Annotated[str, Form()] = "",
     quiet_start: Annotated[str, Form()] = "",
@@ -56,9 +54,6 @@ def publish(
     teams: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
     """The preview page's publish form: an optional window (local time), quiet hours, teams."""
-    check_csrf(request, runtime, csrf)
-    if staff.role not in EDIT_ROLES:
-        raise Forbidden("only editors and admins may publish")
     try:
         plan = PublishRequest.model_validate(
             {

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body
 
+from service.access import PostEditor
 from service.copies.schemas import PreviewRead
-from service.deps import CurrentStaff, RequireEditor, RuntimeDep, SessionDep
+from service.deps import CurrentStaff, RuntimeDep, SessionDep
 from service.errors import NotFound
 from service.plans import preview as preview_service
 from service.plans import service
@@ -24,7 +25,7 @@ router = APIRouter(tags=["plans"], route_class=CredentialsFirst)
 @router.post("/api/posts/{post_id}/publish")
 def publish_post(
     post: PostDep,
-    editor: RequireEditor,
+    editor: PostEditor,
     session: SessionDep,
     runtime: RuntimeDep,
     request: Annotated[PublishRequest | None, Body()] = None,

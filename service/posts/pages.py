@@ -10,9 +10,10 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
+from service.access import EDIT_POSTS, PagePostEditor, can
 from service.deps import RuntimeDep, SessionDep
-from service.errors import AppError, Forbidden, NotFound, Unprocessable
-from service.models import Post, Role, Staff
+from service.errors import AppError, FormRejected, NotFound, Unprocessable
+from service.models import Post, Staff
 from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
 from service.posts import service, versions
 from service.posts.deps import PostDep
@@ -20,10 +21,9 @@ from service.posts.router import read_sentences, read_uploads
 from service.posts.schemas import PostCreate, VoiceUpdate
 from service.routing import CredentialsFirst
 from service.text import parse
-from service.web import FormRejected, PageStaff, check_csrf, redirect, render
+from service.web import CsrfForm, PageStaff, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
-EDIT_ROLES = {Role.ADMIN, Role.EDITOR}
 
 
 @router.get("", response_class=HTMLResponse)
@@ -32,7 +32,7 @@ def post_list(request: Request, staff: PageStaff, session: SessionDep) -> HTMLRe
         request,
         "posts.html",
         posts=service.list_(session, org_id=staff.org_id),
-        can_edit=staff.role in EDIT_ROLES,
+        can_edit=can(staff, EDIT_POSTS),
     )
 
 
@@ -68,11 +68,11 @@ def _choice(value: str, allowed: dict[str, str]) -> str | None:
 @router.post("/posts", response_class=HTMLResponse, response_model=None)
 def create_post(
     request: Request,
-    staff: PageStaff,
+    _csrf: CsrfForm,
+    staff: PagePostEditor,
     session: SessionDep,
     runtime: RuntimeDep,
     title: Annotated[str, Form()],
-    csrf: Annotated[str, Form()] = "",
     text: Annotated[str, Form()] = "",
     protected: Annotated[str, Form()] = "",
     article: Annotated[str, Form()] = "",
@@ -81,9 +81,6 @@ def create_post(
     sentences: Annotated[str, Form()] = "",
     images: Annotated[list[UploadFile], File()] = [],  # noqa: B006
 ) -> Response:
-    check_csrf(request, runtime, csrf)
-    if staff.role not in EDIT_ROLES:
-        raise Forbidden("only editors and admins may upload posts")
     terms = [term for line in protected.splitlines() for term in line.split("，")]
     try:
         fields = {
@@ -166,20 +163,16 @@ def _alternatives(
 @router.post("/posts/{post_id}/alternatives", response_class=HTMLResponse, response_model=None)
 def save_alternatives(
     request: Request,
-    staff: PageStaff,
+    _csrf: CsrfForm,
     post: PostDep,
+    staff: PagePostEditor,
     session: SessionDep,
-    runtime: RuntimeDep,
-    csrf: Annotated[str, Form()] = "",
     sentences: Annotated[str, Form()] = "",
     base_version: Annotated[int | None, Form()] = None,
     frame_lines: Annotated[str, Form()] = "",
     particles: Annotated[str, Form()] = "",
 ) -> Response:
     """A new version of the alternatives (and the post's voice) from the editor's form."""
-    check_csrf(request, runtime, csrf)
-    if staff.role not in EDIT_ROLES:
-        raise Forbidden("only editors and admins may change posts")
     try:
         given = read_sentences(sentences) or []
         voice = VoiceUpdate.model_validate(

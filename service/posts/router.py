@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Response, UploadFile, status
 from pydantic import TypeAdapter, ValidationError
 
-from service.deps import CurrentStaff, RequireEditor, RuntimeDep, SessionDep
+from service.access import PostEditor
+from service.deps import CurrentStaff, RuntimeDep, SessionDep
 from service.errors import NotFound, Unprocessable
 from service.posts import service, versions
 from service.posts.deps import PostDep
@@ -64,7 +65,7 @@ def read_sentences(raw: str | None) -> list[SentenceIn] | None:
 
 
 @router.post("/sentences")
-def split_sentences(data: SentencesRequest, editor: RequireEditor) -> AlternativesRead:
+def split_sentences(data: SentencesRequest, editor: PostEditor) -> AlternativesRead:
     """The text's sentences, with `sentences`' alternatives checked, and the distinct bodies."""
     return versions.preview(
         data.text.replace("\r\n", "\n").strip("\n"), data.protected, data.sentences
@@ -73,7 +74,7 @@ def split_sentences(data: SentencesRequest, editor: RequireEditor) -> Alternativ
 
 @router.post("", status_code=status.HTTP_201_CREATED)
 def create_post(
-    editor: RequireEditor,
+    editor: PostEditor,
     session: SessionDep,
     runtime: RuntimeDep,
     title: Annotated[str, Form(max_length=200)],
@@ -127,7 +128,7 @@ def get_alternatives(post: PostDep, session: SessionDep) -> AlternativesRead:
 
 @router.put("/{post_id}/alternatives")
 def set_alternatives(
-    post: PostDep, data: AlternativesUpdate, editor: RequireEditor, session: SessionDep
+    post: PostDep, data: AlternativesUpdate, editor: PostEditor, session: SessionDep
 ) -> AlternativesRead:
     """A new version; copies issued before keep their text, new ones use this version."""
     versions.save(
@@ -138,7 +139,7 @@ def set_alternatives(
 
 @router.put("/{post_id}/voice")
 def set_voice(
-    post: PostDep, data: VoiceUpdate, editor: RequireEditor, session: SessionDep
+    post: PostDep, data: VoiceUpdate, editor: PostEditor, session: SessionDep
 ) -> PostRead:
     return service.to_read(service.set_voice(session, post, data))
 

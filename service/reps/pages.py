@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
 
+from service.access import PageRepManager
 from service.deps import RuntimeDep, SessionDep
-from service.errors import AppError, Forbidden, NotFound
-from service.models import Role, Staff
+from service.errors import AppError, FormRejected, NotFound
+from service.models import Staff
 from service.reps import service
 from service.reps.deps import RepDep
 from service.reps.router import MAX_CSV_BYTES
@@ -17,14 +18,9 @@ from service.reps.schemas import RepCreate, RepUpdate
 from service.routing import CredentialsFirst
 from service.text import parse
 from service.uploads import read_limited
-from service.web import FormRejected, PageStaff, check_csrf, redirect, render
+from service.web import CsrfForm, redirect, render
 
 router = APIRouter(prefix="/admin/reps", include_in_schema=False, route_class=CredentialsFirst)
-
-
-def admin_only(staff: Staff) -> None:
-    if staff.role != Role.ADMIN:
-        raise Forbidden("only admins may manage reps")
 
 
 def reps_page(
@@ -45,25 +41,22 @@ def reps_page(
 
 @router.get("", response_class=HTMLResponse)
 def list_reps(
-    request: Request, staff: PageStaff, session: SessionDep, runtime: RuntimeDep
+    request: Request, staff: PageRepManager, session: SessionDep, runtime: RuntimeDep
 ) -> HTMLResponse:
-    admin_only(staff)
     return reps_page(request, staff, session, runtime)
 
 
 @router.post("", response_class=HTMLResponse, response_model=None)
 def add_rep(
     request: Request,
-    staff: PageStaff,
+    _csrf: CsrfForm,
+    staff: PageRepManager,
     session: SessionDep,
     runtime: RuntimeDep,
     name: Annotated[str, Form()],
     team: Annotated[str, Form()] = "",
     phone: Annotated[str, Form()] = "",
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, runtime, csrf)
-    admin_only(staff)
     try:
         data = parse(RepCreate, {"name": name, "team": team, "phone": phone})
         service.create(session, org_id=staff.org_id, data=data)
@@ -81,14 +74,12 @@ def add_rep(
 @router.post("/import", response_class=HTMLResponse, response_model=None)
 def import_reps(
     request: Request,
-    staff: PageStaff,
+    _csrf: CsrfForm,
+    staff: PageRepManager,
     session: SessionDep,
     runtime: RuntimeDep,
     file: UploadFile,
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, runtime, csrf)
-    admin_only(staff)
     try:
         reps, created = service.import_csv(
             session, org_id=staff.org_id, data=read_limited(file, MAX_CSV_BYTES, what="the CSV")
@@ -107,16 +98,12 @@ def import_reps(
 
 @router.post("/{rep_id}/{action}", response_model=None)
 def change_rep(
-    request: Request,
     action: str,
-    staff: PageStaff,
+    _csrf: CsrfForm,
     rep: RepDep,
+    staff: PageRepManager,
     session: SessionDep,
-    runtime: RuntimeDep,
-    csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, runtime, csrf)
-    admin_only(staff)
     if action == "rotate-link":
         service.rotate_link(session, rep)
     elif action in {"activate", "deactivate"}:

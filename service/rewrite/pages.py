@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import ValidationError
 
+from service.access import PageOrgAdmin, PagePostEditor
 from service.deps import RuntimeDep, SessionDep
-from service.errors import AppError, Forbidden, NotFound
-from service.models import Role
+from service.errors import AppError, FormRejected, NotFound
 from service.orgs import service as orgs_service
 from service.orgs.schemas import OrgVoiceUpdate
 from service.orgs.voice import FRAME_LINE_LABELS, PARTICLE_LABELS
@@ -22,27 +22,13 @@ from service.rewrite.provider import ProviderError
 from service.rewrite.router import PROVIDER_ERRORS, provider_error_response
 from service.rewrite.schemas import ProviderUpdate, SuggestionRequest, SuggestionsRead
 from service.routing import CredentialsFirst
-from service.web import FormRejected, PageStaff, check_csrf, redirect, render
+from service.web import CsrfForm, PageStaff, redirect, render
 
 router = APIRouter(prefix="/admin", include_in_schema=False, route_class=CredentialsFirst)
-EDIT_ROLES = {Role.ADMIN, Role.EDITOR}
-
-
-def _editor(request: Request, staff: PageStaff, runtime: RuntimeDep, csrf: str) -> None:
-    check_csrf(request, runtime, csrf)
-    if staff.role not in EDIT_ROLES:
-        raise Forbidden("只有编辑和管理员可以改写素材", code="forbidden")
 
 
 @router.post("/sentences")
-def sentences(
-    request: Request,
-    data: SentencesRequest,
-    staff: PageStaff,
-    runtime: RuntimeDep,
-    x_csrf_token: Annotated[str, Header()] = "",
-) -> AlternativesRead:
-    _editor(request, staff, runtime, x_csrf_token)
+def sentences(data: SentencesRequest, _csrf: CsrfForm, staff: PagePostEditor) -> AlternativesRead:
     return versions.preview(
         data.text.replace("\r\n", "\n").strip("\n"), data.protected, data.sentences
     )
@@ -50,30 +36,22 @@ def sentences(
 
 @router.post("/rewrite/suggestions", responses=PROVIDER_ERRORS, response_model=SuggestionsRead)
 def suggestions(
-    request: Request,
     data: SuggestionRequest,
-    staff: PageStaff,
+    _csrf: CsrfForm,
+    staff: PagePostEditor,
     session: SessionDep,
     runtime: RuntimeDep,
-    x_csrf_token: Annotated[str, Header()] = "",
 ) -> SuggestionsRead | JSONResponse:
-    _editor(request, staff, runtime, x_csrf_token)
     try:
         return service.suggest(session, runtime.settings, org_id=staff.org_id, request=data)
     except ProviderError as exc:
         return provider_error_response(exc)
 
 
-def _require_admin(staff: PageStaff) -> None:
-    if staff.role != Role.ADMIN:
-        raise Forbidden("只有管理员可以修改设置", code="forbidden")
-
-
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(
-    request: Request, staff: PageStaff, session: SessionDep, message: str = ""
+    request: Request, staff: PageOrgAdmin, session: SessionDep, message: str = ""
 ) -> HTMLResponse:
-    _require_admin(staff)
     return _render(request, staff, session, message=message, error=None)
 
 
@@ -108,16 +86,12 @@ def _render(
 
 @router.post("/settings/voice", response_model=None)
 def save_voice(
-    request: Request,
-    staff: PageStaff,
+    _csrf: CsrfForm,
+    staff: PageOrgAdmin,
     session: SessionDep,
-    runtime: RuntimeDep,
-    csrf: Annotated[str, Form()] = "",
     frame_lines: Annotated[str, Form()] = "closer",
     particles: Annotated[str, Form()] = "light",
 ) -> Response:
-    check_csrf(request, runtime, csrf)
-    _require_admin(staff)
     org = orgs_service.get_org(session, org_id=staff.org_id)
     if org is None:
         raise NotFound("the organisation is gone", code="not_found")
@@ -129,17 +103,15 @@ def save_voice(
 @router.post("/settings/rewrite", response_model=None)
 def save_provider(
     request: Request,
-    staff: PageStaff,
+    _csrf: CsrfForm,
+    staff: PageOrgAdmin,
     session: SessionDep,
     runtime: RuntimeDep,
-    csrf: Annotated[str, Form()] = "",
     base_url: Annotated[str, Form()] = "",
     model: Annotated[str, Form()] = "",
     api_key: Annotated[str, Form()] = "",
     remove: Annotated[str, Form()] = "",
 ) -> Response:
-    check_csrf(request, runtime, csrf)
-    _require_admin(staff)
     if remove:
         service.remove(session, org_id=staff.org_id)
         return redirect("/admin/settings?message=removed")

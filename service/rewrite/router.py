@@ -7,7 +7,8 @@ from typing import Any
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
-from service.deps import RequireAdmin, RequireEditor, RuntimeDep, SessionDep
+from service.access import OrgAdmin, PostEditor
+from service.deps import RuntimeDep, SessionDep
 from service.rewrite import service
 from service.rewrite.provider import ProviderError
 from service.rewrite.schemas import ProviderRead, ProviderUpdate, SuggestionRequest, SuggestionsRead
@@ -36,7 +37,7 @@ def provider_error_response(exc: ProviderError) -> JSONResponse:
 
 @router.post("/api/rewrite/suggestions", responses=PROVIDER_ERRORS, response_model=SuggestionsRead)
 def suggestions(
-    data: SuggestionRequest, editor: RequireEditor, session: SessionDep, runtime: RuntimeDep
+    data: SuggestionRequest, editor: PostEditor, session: SessionDep, runtime: RuntimeDep
 ) -> SuggestionsRead | JSONResponse:
     """改写建议 for one sentence: the provider's (gated) or, without one, the local engine's."""
     try:
@@ -46,13 +47,13 @@ def suggestions(
 
 
 @router.get("/api/org/rewrite-provider")
-def read_provider(admin: RequireAdmin, session: SessionDep) -> ProviderRead:
+def read_provider(admin: OrgAdmin, session: SessionDep) -> ProviderRead:
     return service.read(session, org_id=admin.org_id)
 
 
 @router.put("/api/org/rewrite-provider")
 def set_provider(
-    data: ProviderUpdate, admin: RequireAdmin, session: SessionDep, runtime: RuntimeDep
+    data: ProviderUpdate, admin: OrgAdmin, session: SessionDep, runtime: RuntimeDep
 ) -> ProviderRead:
     """Any OpenAI Chat Completions endpoint: `base_url` (e.g. https://api.deepseek.com/v1),
     `model`, `api_key` (stored encrypted; omit it to keep the stored one)."""
@@ -60,5 +61,5 @@ def set_provider(
 
 
 @router.delete("/api/org/rewrite-provider", status_code=status.HTTP_200_OK)
-def remove_provider(admin: RequireAdmin, session: SessionDep) -> ProviderRead:
+def remove_provider(admin: OrgAdmin, session: SessionDep) -> ProviderRead:
     return service.remove(session, org_id=admin.org_id)

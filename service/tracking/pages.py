@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from service.copies.http import image_response
 from service.deps import RuntimeDep, SessionDep
-from service.errors import AppError, NotFound
+from service.errors import NotFound, TooManyOpens
 from service.links import ShareLink, ViewToken, share_path, signer_for
 from service.models import Post, Rep
 from service.reps.deps import RepFromToken
@@ -44,10 +44,6 @@ class OpenLimits:
 
     counted: TokenBuckets
     served: TokenBuckets
-
-
-class TooManyOpens(AppError):
-    status_code, code = 429, "too_many_opens"
 
 
 def open_limits(request: Request) -> OpenLimits:

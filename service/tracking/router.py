@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Query, Request, Response
 
-from service.deps import CurrentStaff, RequireAdmin, SessionDep
-from service.errors import AppError, Forbidden, ServiceUnavailable
+from service.access import OrgAdmin
+from service.deps import CurrentStaff, SessionDep
+from service.errors import Forbidden, ServiceUnavailable, TooManyRequests
 from service.links import signer_for
 from service.posts.deps import PostDep
 from service.reps.deps import RepFromToken
@@ -33,10 +34,6 @@ from service.tracking.schemas import (
 )
 
 router = APIRouter(tags=["tracking"], route_class=CredentialsFirst)
-
-
-class TooManyRequests(AppError):
-    status_code, code = 429, "too_many_requests"
 
 
 @dataclass
@@ -166,12 +163,12 @@ def label_viewer(viewer: ViewerDep, body: ViewerLabel, session: SessionDep) -> V
 
 
 @router.get("/api/viewers/{viewer_id}/export")
-def export_viewer(viewer: ViewerDep, admin: RequireAdmin, session: SessionDep) -> ViewerExport:
+def export_viewer(viewer: ViewerDep, admin: OrgAdmin, session: SessionDep) -> ViewerExport:
     return privacy.export(session, viewer)
 
 
 @router.delete("/api/viewers/{viewer_id}", status_code=204, response_class=Response)
-def erase_viewer(viewer: ViewerDep, admin: RequireAdmin, session: SessionDep) -> Response:
+def erase_viewer(viewer: ViewerDep, admin: OrgAdmin, session: SessionDep) -> Response:
     privacy.erase(session, viewer)
     return Response(status_code=204)
 
@@ -182,7 +179,7 @@ def get_rules(staff: CurrentStaff, session: SessionDep) -> TagRulesBody:
 
 
 @router.put("/api/tracking/rules")
-def put_rules(body: TagRulesBody, admin: RequireAdmin, session: SessionDep) -> TagRulesBody:
+def put_rules(body: TagRulesBody, admin: OrgAdmin, session: SessionDep) -> TagRulesBody:
     """Replace the organisation's tag rules; the next tag run applies them."""
     rules = tags.set_rules(session, org_id=admin.org_id, data=body.rules)
     return TagRulesBody(rules=rules.as_json())

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from service.models.tracking import Viewer
 from service.orgs import service as orgs_service
 from service.runtime import Runtime
 from service.settings import DEV_SECRET_KEY, Settings
+from service.web import check_page_csrf, get_page_staff
 from tests.live import free_port
 from tests.robustness.conftest import census
 from tests.service.conftest import PASSWORD, Org, form_login
@@ -197,6 +199,57 @@ class TestCsrf:
     def test_logout_needs_the_token_too(self, browser_session: TestClient) -> None:
         response = browser_session.post("/admin/logout", follow_redirects=False)
         assert response.status_code == 403
+
+
+def dependency_calls(dependant: Any) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from dependency_calls(sub)
+
+
+def page_changes(app: FastAPI) -> Iterator[tuple[str, str, set[Any]]]:
+    """(method, path, dependencies) of every route a logged-in browser changes things with."""
+    for route in app.routes:
+        for context in getattr(route, "effective_route_contexts", list)():
+            calls = set(dependency_calls(context.dependant))
+            if get_page_staff in calls:
+                for method in sorted(set(context.original_route.methods) - {"GET", "HEAD"}):
+                    yield method, context.path, calls
+
+
+class TestEveryPageChangeNeedsTheToken:
+    """Not only the reps form: every cookie-authenticated change takes web.CsrfForm, which
+    refuses before anything is looked up (so any id shows it)."""
+
+    def test_every_page_change_depends_on_the_csrf_form(self, app: FastAPI) -> None:
+        routes = list(page_changes(app))
+        assert len(routes) >= 12 and ("POST", "/admin/logout") in {r[:2] for r in routes}
+        assert [(m, path) for m, path, calls in routes if check_page_csrf not in calls] == []
+
+    def test_each_refuses_a_logged_in_browser_without_it(
+        self, app: FastAPI, runtime: Runtime, org: Org
+    ) -> None:
+        browser = TestClient(app, raise_server_exceptions=False)
+        login_cookie(browser, org.admin_email)
+        before = census(runtime, org.id)
+        fields = {"name": "伪造", "title": "伪造", "remove": "1", "text": "伪造。"}
+        refused = {
+            (method, path, body): (response.status_code, response.json().get("error"))
+            for method, path, _calls in page_changes(app)
+            for body in ("data", "json")  # a form, or a page script's JSON without the header
+            for response in [
+                browser.request(
+                    method,
+                    path.format(post_id=1, rep_id=1, action="deactivate"),
+                    data=fields if body == "data" else None,
+                    json=fields if body == "json" else None,
+                    follow_redirects=False,
+                )
+            ]
+        }
+        assert set(refused.values()) == {(403, "csrf_failed")}, refused
+        assert census(runtime, org.id) == before
+        assert browser.get("/admin", follow_redirects=False).status_code == 200  # still in
 
 
 class TestLoginCsrf:
