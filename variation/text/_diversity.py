@@ -86,7 +86,8 @@ class _Features:
             self._register(new)
         ids = np.fromiter(map(rows.__getitem__, counts), dtype=np.intp, count=len(counts))
         weights = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        norm = float(np.sqrt(sum(c * c for c in counts.values()))) or 1.0
+        # Squares of small integer counts sum exactly in float32: the same norm as in ints.
+        norm = float(np.sqrt(float(weights @ weights))) or 1.0
         return _Vector(ids, weights, norm)
 
     def _register(self, new: list[str]) -> None:
