@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,16 +79,23 @@ class _Features:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def _ids(self, features: Collection[str]) -> npt.NDArray[np.intp]:
+        found = list(map(self._rows.get, features))
+        if None in found:
+            self._register([f for f, i in zip(features, found, strict=True) if i is None])
+            found = list(map(self._rows.__getitem__, features))
+        return np.array(found, dtype=np.intp)
+
     def vector(self, counts: Counter[str]) -> _Vector:
-        rows = self._rows
-        new = [f for f in counts if f not in rows]
-        if new:
-            self._register(new)
-        ids = np.fromiter(map(rows.__getitem__, counts), dtype=np.intp, count=len(counts))
+        ids = self._ids(counts)
         weights = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         # Squares of small integer counts sum exactly in float32: the same norm as in ints.
         norm = float(np.sqrt(float(weights @ weights))) or 1.0
         return _Vector(ids, weights, norm)
+
+    def feature_set(self, features: set[str]) -> _Vector:
+        """A set of features as a vector of ones (what Jaccard compares)."""
+        return _Vector(self._ids(features), np.ones(len(features), dtype=np.float32), 1.0)
 
     def _register(self, new: list[str]) -> None:
         first = len(self._rows)
@@ -180,7 +187,7 @@ class _Vectors:
     the feature sets and the largest cosine of the count vectors."""
 
     def __init__(self, features: _Features) -> None:
-        self._features = features
+        self._features = features  # sets (feature_set) for max_jaccard, counts for max_cosine
         self._counts = np.zeros((1024, 64), dtype=np.float32)
         self._sizes = np.zeros(64, dtype=np.int64)  # distinct features per copy
         self._norms = np.zeros(64, dtype=np.float64)
@@ -203,7 +210,8 @@ class _Vectors:
     def max_jaccard(self, vector: _Vector) -> float:
         if not self.count:
             return 0.0
-        inter = (self._columns(vector) > 0).sum(axis=0, dtype=np.int64)
+        # Vectors compared by Jaccard are sets (ones): the product counts shared features.
+        inter = vector.weights @ self._columns(vector)
         union = self._sizes[: self.count] + vector.size - inter
         return float((inter / np.maximum(union, 1)).max())
 
@@ -264,10 +272,10 @@ class DiversityIndex:
             np.concatenate((char_hashes[:keys], word_hashes[:keys])),
             char,
             word,
-            self._fives.vector(Counter(char_ngrams(norm, 5))),
+            self._fives.feature_set(set(char_ngrams(norm, 5))),
             whole_char,
             whole_word,
-            self._threes.vector(Counter(set(char_ngrams(whole_norm, 3)))),
+            self._threes.feature_set(set(char_ngrams(whole_norm, 3))),
         )
 
     def nearest(self, body: BodyPrint) -> tuple[BodyNearest, Nearest]:
