@@ -94,10 +94,15 @@ def _draw(
             voice=request.voice,
         )
         body = index.print(variant.text, variant.body)
-        near, whole = index.nearest(body)
+        since_better += 1
+        found = index.nearest(body, request.options, beaten_by=best[0][1:3] if best else None)
+        if found is None:  # fails, and ranks below the best draw: nothing to keep
+            if since_better >= _PATIENCE:
+                break
+            continue
+        near, whole = found
         clears = index.verdict(near, whole, request.options)
         score = (clears, *near.score(index.rule), min(whole.char_distance, whole.word_distance))
-        since_better += 1
         if best is None or score > best[0]:
             best, since_better = (score, variant, body), 0
         if clears or since_better >= _PATIENCE:

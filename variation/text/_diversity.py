@@ -20,6 +20,7 @@ and the master:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections import Counter
@@ -138,17 +139,17 @@ class _Vector:
 @dataclass(frozen=True, slots=True)
 class BodyPrint:
     """What the rule compares of a copy: its body's letters and digits, keyed SimHashes over
-    character 4-grams and words, and count vectors (4-grams, words, 5-grams); and of the
-    whole copy, its `simhash`-package SimHashes and its 3-gram set."""
+    character 4-grams and words and their count vectors; of the whole copy, its
+    `simhash`-package SimHashes and its letters and digits. The n-gram sets Jaccard
+    compares (body 5-grams, whole 3-grams) are made only when they are needed."""
 
     norm: str
     hashes: npt.NDArray[np.uint64]  # body: char 4-grams under each key, then words
     char: _Vector
     word: _Vector
-    grams: _Vector
     whole_char: int
     whole_word: int
-    whole_shingles: _Vector
+    whole_norm: str
 
 
 def expected_distance(cosine: float) -> float:
@@ -272,13 +273,31 @@ class DiversityIndex:
             np.concatenate((char_hashes[:keys], word_hashes[:keys])),
             char,
             word,
-            self._fives.feature_set(set(char_ngrams(norm, 5))),
             whole_char,
             whole_word,
-            self._threes.feature_set(set(char_ngrams(whole_norm, 3))),
+            whole_norm,
         )
 
-    def nearest(self, body: BodyPrint) -> tuple[BodyNearest, Nearest]:
+    def _grams_of(self, body: BodyPrint) -> _Vector:
+        return self._fives.feature_set(set(char_ngrams(body.norm, 5)))
+
+    def _shingles_of(self, body: BodyPrint) -> _Vector:
+        return self._threes.feature_set(set(char_ngrams(body.whole_norm, 3)))
+
+    def nearest(
+        self,
+        body: BodyPrint,
+        options: TextOptions = DEFAULT_OPTIONS,
+        *,
+        beaten_by: tuple[bool, float] | None = None,
+    ) -> tuple[BodyNearest, Nearest] | None:
+        """The closest issued copy on every measure.
+
+        `beaten_by`, the (not equal, margin) of BodyNearest.score of the best draw so far,
+        lets a draw be dropped early: None when it fails the rule on the hash and angle
+        measures alone and ranks below that draw on those two, so neither its verdict nor
+        its rank can depend on the Jaccard measures, which are then not computed (they
+        cost the most)."""
         n = len(self)
         if not n:
             return BodyNearest(64, 64, 64.0, 64.0, 0.0, body.norm in self._bodies), Nearest(
@@ -291,21 +310,28 @@ class DiversityIndex:
             int(distances[:, keys:].min()),
             expected_distance(self._chars.max_cosine(body.char)),
             expected_distance(self._words.max_cosine(body.word)),
-            self._grams.max_jaccard(body.grams),
+            0.0,
             body.norm in self._bodies,
         )
         mine = np.array([body.whole_char, body.whole_word], dtype=np.uint64)
         whole_distances = np.bitwise_count(self._whole[:n] ^ mine[None, :])
-        whole = Nearest(
-            int(whole_distances[:, 0].min()),
-            int(whole_distances[:, 1].min()),
-            self._shingles.max_jaccard(body.whole_shingles),
+        whole = Nearest(int(whole_distances[:, 0].min()), int(whole_distances[:, 1].min()), 0.0)
+        if (
+            beaten_by is not None
+            and near.score(self.rule)[:2] < beaten_by
+            and not self.verdict(near, whole, options)  # fails with Jaccard at its best, 0
+        ):
+            return None
+        near = dataclasses.replace(near, jaccard=self._grams.max_jaccard(self._grams_of(body)))
+        whole = dataclasses.replace(
+            whole, jaccard=self._shingles.max_jaccard(self._shingles_of(body))
         )
         return near, whole
 
     def clears(self, body: BodyPrint, options: TextOptions = DEFAULT_OPTIONS) -> bool:
-        near, whole = self.nearest(body)
-        return self.verdict(near, whole, options)
+        found = self.nearest(body, options)
+        assert found is not None  # only a `beaten_by` draw is dropped
+        return self.verdict(*found, options)
 
     def verdict(self, near: BodyNearest, whole: Nearest, options: TextOptions) -> bool:
         rule = self.rule
@@ -331,8 +357,8 @@ class DiversityIndex:
         self._bodies.add(body.norm)
         self._chars.add(body.char)
         self._words.add(body.word)
-        self._grams.add(body.grams)
-        self._shingles.add(body.whole_shingles)
+        self._grams.add(self._grams_of(body))
+        self._shingles.add(self._shingles_of(body))
         self._count += 1
 
 
