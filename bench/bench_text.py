@@ -209,6 +209,17 @@ draw whose mean is set by the angle between the word-count vectors), so "≥ 4 u
 outside function for every pair" is out of reach without rewriting most sentences. The
 engine therefore checks the angle itself (expected distance) besides its four keys, and a
 copy it cannot place is issued as the most distinct draw and reported (`not cleared`).
+
+Where a batch's time goes: each rep is drawn until a copy clears (`draws/rep`), and each
+draw costs one `vary_text` plus one check against every copy issued. The check is kept to
+a few numpy operations per draw: the index gives every feature it meets a row once (with
+its SimHash votes under all keys, so a copy's SimHashes are one matrix product), count
+vectors index the issued copies' matrices by those rows, Jaccard sets are vectors of ones
+(the shared count is one float32 product, exact), and a draw that already fails on the
+hash and angle measures and ranks below the rep's best draw skips the Jaccard measures.
+A rep's draws share its combination, which is rendered once. These change how the
+measures are computed, not their values (nor any copy); the number of draws is what is
+left to cut.
 """,
     )
 
