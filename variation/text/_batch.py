@@ -12,7 +12,6 @@ from variation.text._diversity import (
     BodyPrint,
     DiversityIndex,
     IssuedText,
-    body_print,
 )
 from variation.text._spintax import parse_spintax, render_spintax_index
 from variation.text._types import DEFAULT_OPTIONS, DEFAULT_VOICE, TextOptions, TextVariant, Voice
@@ -65,7 +64,7 @@ def issue_text_copies(
     first = render_spintax_index(parse_spintax(master), 0)[0]
     for item in (*issued, IssuedText(first)):
         known = IssuedText(item) if isinstance(item, str) else item
-        index.add(known.text, body_print(known.body or known.text, rule.keys))
+        index.add(index.print(known.text, known.body or known.text))
     request = _Request(master, seed_prefix, protected, options, voice)
     copies = []
     for i, key in enumerate(rep_keys):
@@ -94,16 +93,21 @@ def _draw(
             slot=slot,
             voice=request.voice,
         )
-        body = body_print(variant.body, index.rule.keys)
-        near, whole = index.nearest(variant.text, body)
+        body = index.print(variant.text, variant.body)
+        since_better += 1
+        found = index.nearest(body, request.options, beaten_by=best[0][1:3] if best else None)
+        if found is None:  # fails, and ranks below the best draw: nothing to keep
+            if since_better >= _PATIENCE:
+                break
+            continue
+        near, whole = found
         clears = index.verdict(near, whole, request.options)
         score = (clears, *near.score(index.rule), min(whole.char_distance, whole.word_distance))
-        since_better += 1
         if best is None or score > best[0]:
             best, since_better = (score, variant, body), 0
         if clears or since_better >= _PATIENCE:
             break
     assert best is not None
     score, variant, body = best
-    index.add(variant.text, body)
+    index.add(body)
     return dataclasses.replace(variant, attempts=attempt, clears_batch=bool(score[0]))

@@ -20,25 +20,19 @@ and the master:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz.distance import Indel
 
-from variation.text._fingerprint import (
-    FingerprintIndex,
-    Nearest,
-    char_ngrams,
-    fingerprint,
-    normalise,
-    words,
-)
-from variation.text._keyed import ENGINE_KEYS, keyed_simhashes
+from variation.text._fingerprint import Nearest, _feature_hash, char_ngrams, normalise, words
+from variation.text._keyed import ENGINE_KEYS, _feature_hashes
 from variation.text._types import DEFAULT_OPTIONS, TextOptions, TextVariant
 
 
@@ -69,30 +63,93 @@ class IssuedText:
     body: str | None = None
 
 
+class _Features:
+    """The distinct features one index has met, each given a row: the count matrices of
+    _Vectors are indexed by these rows, and each feature's SimHash votes (+1/-1 per bit) under
+    the index's hash functions are worked out once, so a copy's SimHashes are one
+    matrix-vector product instead of a hash per feature per draw. Counts and votes are small
+    integers, exact in float32, so the results equal hashing feature by feature."""
+
+    def __init__(self, keys: tuple[bytes, ...] = (), *, signed: bool = False) -> None:
+        self._keys = keys
+        self._signed = signed
+        self._rows: dict[str, int] = {}
+        bits = 64 * (len(keys) + 1) if signed else 0
+        self.signs = np.zeros((1024, bits), dtype=np.float32)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _ids(self, features: Collection[str]) -> npt.NDArray[np.intp]:
+        found = list(map(self._rows.get, features))
+        if None in found:
+            self._register([f for f, i in zip(features, found, strict=True) if i is None])
+            found = list(map(self._rows.__getitem__, features))
+        return np.array(found, dtype=np.intp)
+
+    def vector(self, counts: Counter[str]) -> _Vector:
+        ids = self._ids(counts)
+        weights = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        # Squares of small integer counts sum exactly in float32: the same norm as in ints.
+        norm = float(np.sqrt(float(weights @ weights))) or 1.0
+        return _Vector(ids, weights, norm)
+
+    def feature_set(self, features: set[str]) -> _Vector:
+        """A set of features as a vector of ones (what Jaccard compares)."""
+        return _Vector(self._ids(features), np.ones(len(features), dtype=np.float32), 1.0)
+
+    def _register(self, new: list[str]) -> None:
+        first = len(self._rows)
+        for f in new:
+            self._rows[f] = len(self._rows)
+        if not self._signed:
+            return
+        if len(self._rows) > self.signs.shape[0]:
+            grown = max(len(self._rows), 2 * self.signs.shape[0])
+            self.signs = np.pad(self.signs, ((0, grown - self.signs.shape[0]), (0, 0)))
+        # Per feature: the keyed digests, then the `simhash` package's MD5 value as
+        # little-endian bytes (so unpacked bit i is numeric bit i, as in simhash()).
+        raw = b"".join(
+            _feature_hashes(f, self._keys) + _feature_hash(f).to_bytes(8, "little") for f in new
+        )
+        bits = np.unpackbits(
+            np.frombuffer(raw, dtype=np.uint8).reshape(len(new), -1), axis=1, bitorder="little"
+        )
+        self.signs[first : first + len(new)] = 2 * bits.astype(np.float32) - 1
+
+    def simhashes(self, vector: _Vector) -> npt.NDArray[np.uint64]:
+        """One SimHash per key, then the MD5 one (all 0 for no features)."""
+        votes = vector.weights @ self.signs[vector.ids]
+        return np.packbits(votes > 0, bitorder="little").view("<u8").astype(np.uint64)
+
+
+@dataclass(frozen=True, slots=True)
+class _Vector:
+    """A sparse count vector: feature rows (of one _Features), counts, Euclidean norm."""
+
+    ids: npt.NDArray[np.intp]
+    weights: npt.NDArray[np.float32]
+    norm: float
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
 @dataclass(frozen=True, slots=True)
 class BodyPrint:
-    """What the rule compares of a body: its letters and digits, keyed SimHashes, and the
-    feature counts (character 4-grams, words, character 5-grams)."""
+    """What the rule compares of a copy: its body's letters and digits, keyed SimHashes over
+    character 4-grams and words and their count vectors; of the whole copy, its
+    `simhash`-package SimHashes and its letters and digits. The n-gram sets Jaccard
+    compares (body 5-grams, whole 3-grams) are made only when they are needed."""
 
     norm: str
-    char: npt.NDArray[np.uint64]
-    word: npt.NDArray[np.uint64]
-    char_counts: Counter[str]
-    word_counts: Counter[str]
-    grams: Counter[str]
-
-
-def body_print(body: str, keys: tuple[bytes, ...] = ENGINE_KEYS) -> BodyPrint:
-    norm = normalise(body)
-    char_counts, word_counts = Counter(char_ngrams(norm, 4)), Counter(words(body))
-    return BodyPrint(
-        norm,
-        keyed_simhashes(char_counts.elements(), keys),
-        keyed_simhashes(word_counts.elements(), keys),
-        char_counts,
-        word_counts,
-        Counter(char_ngrams(norm, 5)),
-    )
+    hashes: npt.NDArray[np.uint64]  # body: char 4-grams under each key, then words
+    char: _Vector
+    word: _Vector
+    whole_char: int
+    whole_word: int
+    whole_norm: str
 
 
 def expected_distance(cosine: float) -> float:
@@ -126,88 +183,155 @@ class BodyNearest:
 
 
 class _Vectors:
-    """Sparse count vectors of issued copies as a feature × copy matrix, so one candidate is
-    compared with every copy in a few numpy operations: exact Jaccard of the feature sets
-    and the largest cosine of the count vectors."""
+    """Count vectors of issued copies as a feature × copy matrix (rows: one _Features), so
+    one candidate is compared with every copy in a few numpy operations: exact Jaccard of
+    the feature sets and the largest cosine of the count vectors."""
 
-    def __init__(self) -> None:
-        self._rows: dict[str, int] = {}
+    def __init__(self, features: _Features) -> None:
+        self._features = features  # sets (feature_set) for max_jaccard, counts for max_cosine
         self._counts = np.zeros((1024, 64), dtype=np.float32)
         self._sizes = np.zeros(64, dtype=np.int64)  # distinct features per copy
         self._norms = np.zeros(64, dtype=np.float64)
         self.count = 0
 
-    def _match(self, vector: Counter[str]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
-        known = [(r, c) for f, c in vector.items() if (r := self._rows.get(f)) is not None]
-        rows = np.fromiter((r for r, _ in known), dtype=np.intp, count=len(known))
-        return rows, np.fromiter((c for _, c in known), dtype=np.float32, count=len(known))
-
-    def max_jaccard(self, vector: Counter[str]) -> float:
-        if not self.count:
-            return 0.0
-        rows, _ = self._match(vector)
-        inter = (self._counts[rows, : self.count] > 0).sum(axis=0, dtype=np.int64)
-        union = self._sizes[: self.count] + len(vector) - inter
-        return float((inter / np.maximum(union, 1)).max())
-
-    def max_cosine(self, vector: Counter[str]) -> float:
-        if not self.count:
-            return 0.0
-        rows, weights = self._match(vector)
-        dots = weights @ self._counts[rows, : self.count]
-        norm = np.sqrt(sum(c * c for c in vector.values())) or 1.0
-        return float((dots / (np.maximum(self._norms[: self.count], 1e-9) * norm)).max())
-
-    def add(self, vector: Counter[str]) -> None:
-        for f in vector:
-            self._rows.setdefault(f, len(self._rows))
+    def _grow(self) -> None:
         rows, cols = self._counts.shape
-        if len(self._rows) > rows or self.count == cols:
-            more_rows = max(len(self._rows), 2 * rows) - rows if len(self._rows) > rows else 0
-            more_cols = cols if self.count == cols else 0
+        wanted = len(self._features)
+        more_rows = max(wanted, 2 * rows) - rows if wanted > rows else 0
+        more_cols = cols if self.count == cols else 0
+        if more_rows or more_cols:
             self._counts = np.pad(self._counts, ((0, more_rows), (0, more_cols)))
             self._sizes = np.pad(self._sizes, (0, more_cols))
             self._norms = np.pad(self._norms, (0, more_cols))
-        self._counts[[self._rows[f] for f in vector], self.count] = list(vector.values())
-        self._sizes[self.count] = len(vector)
-        self._norms[self.count] = np.sqrt(sum(c * c for c in vector.values()))
+
+    def _columns(self, vector: _Vector) -> npt.NDArray[np.float32]:
+        self._grow()  # rows for features registered since the last copy was added
+        return self._counts[vector.ids, : self.count]
+
+    def max_jaccard(self, vector: _Vector) -> float:
+        if not self.count:
+            return 0.0
+        # Vectors compared by Jaccard are sets (ones): the product counts shared features.
+        inter = vector.weights @ self._columns(vector)
+        union = self._sizes[: self.count] + vector.size - inter
+        return float((inter / np.maximum(union, 1)).max())
+
+    def max_cosine(self, vector: _Vector) -> float:
+        if not self.count:
+            return 0.0
+        dots = vector.weights @ self._columns(vector)
+        return float((dots / (np.maximum(self._norms[: self.count], 1e-9) * vector.norm)).max())
+
+    def add(self, vector: _Vector) -> None:
+        self._grow()
+        self._counts[vector.ids, self.count] = vector.weights
+        self._sizes[self.count] = vector.size
+        self._norms[self.count] = vector.norm
         self.count += 1
 
 
 class DiversityIndex:
-    """Issued copies (text and body) in arrays, so judging a candidate is a few numpy ops."""
+    """Issued copies (text and body) in arrays, so judging a candidate is a few numpy ops.
+
+    `print` turns a candidate into the features the rule compares, registering features
+    this index has not met (their hashes are computed once per batch, not per draw)."""
 
     def __init__(self, rule: BodyDiversity = DEFAULT_BODY_RULE) -> None:
         self.rule = rule
-        self._whole = FingerprintIndex()
         self._bodies: set[str] = set()
         self._hashes = np.zeros((64, 2 * len(rule.keys)), dtype=np.uint64)
-        self._chars, self._words, self._grams = _Vectors(), _Vectors(), _Vectors()
+        self._whole = np.zeros((64, 2), dtype=np.uint64)
+        self._quads = _Features(rule.keys, signed=True)
+        self._words_table = _Features(rule.keys, signed=True)
+        self._fives, self._threes = _Features(), _Features()
+        self._chars, self._words = _Vectors(self._quads), _Vectors(self._words_table)
+        self._grams, self._shingles = _Vectors(self._fives), _Vectors(self._threes)
+        self._count = 0
 
     def __len__(self) -> int:
-        return len(self._whole)
+        return self._count
 
-    def nearest(self, text: str, body: BodyPrint) -> tuple[BodyNearest, Nearest]:
-        whole = self._whole.nearest(fingerprint(text))
+    def print(self, text: str, body: str) -> BodyPrint:
+        keys = len(self.rule.keys)
+        norm = normalise(body)
+        char = self._quads.vector(Counter(char_ngrams(norm, 4)))
+        word = self._words_table.vector(Counter(words(body)))
+        char_hashes, word_hashes = self._quads.simhashes(char), self._words_table.simhashes(word)
+        if text == body:
+            whole_char, whole_word = int(char_hashes[keys]), int(word_hashes[keys])
+            whole_norm = norm
+        else:
+            whole_norm = normalise(text)
+            whole_char = int(
+                self._quads.simhashes(self._quads.vector(Counter(char_ngrams(whole_norm, 4))))[keys]
+            )
+            whole_word = int(
+                self._words_table.simhashes(self._words_table.vector(Counter(words(text))))[keys]
+            )
+        return BodyPrint(
+            norm,
+            np.concatenate((char_hashes[:keys], word_hashes[:keys])),
+            char,
+            word,
+            whole_char,
+            whole_word,
+            whole_norm,
+        )
+
+    def _grams_of(self, body: BodyPrint) -> _Vector:
+        return self._fives.feature_set(set(char_ngrams(body.norm, 5)))
+
+    def _shingles_of(self, body: BodyPrint) -> _Vector:
+        return self._threes.feature_set(set(char_ngrams(body.whole_norm, 3)))
+
+    def nearest(
+        self,
+        body: BodyPrint,
+        options: TextOptions = DEFAULT_OPTIONS,
+        *,
+        beaten_by: tuple[bool, float] | None = None,
+    ) -> tuple[BodyNearest, Nearest] | None:
+        """The closest issued copy on every measure.
+
+        `beaten_by`, the (not equal, margin) of BodyNearest.score of the best draw so far,
+        lets a draw be dropped early: None when it fails the rule on the hash and angle
+        measures alone and ranks below that draw on those two, so neither its verdict nor
+        its rank can depend on the Jaccard measures, which are then not computed (they
+        cost the most)."""
         n = len(self)
         if not n:
-            return BodyNearest(64, 64, 64.0, 64.0, 0.0, body.norm in self._bodies), whole
-        mine = np.concatenate((body.char, body.word))
-        distances = np.bitwise_count(self._hashes[:n] ^ mine[None, :])
+            return BodyNearest(64, 64, 64.0, 64.0, 0.0, body.norm in self._bodies), Nearest(
+                64, 64, 0.0
+            )
+        distances = np.bitwise_count(self._hashes[:n] ^ body.hashes[None, :])
         keys = len(self.rule.keys)
         near = BodyNearest(
             int(distances[:, :keys].min()),
             int(distances[:, keys:].min()),
-            expected_distance(self._chars.max_cosine(body.char_counts)),
-            expected_distance(self._words.max_cosine(body.word_counts)),
-            self._grams.max_jaccard(body.grams),
+            expected_distance(self._chars.max_cosine(body.char)),
+            expected_distance(self._words.max_cosine(body.word)),
+            0.0,
             body.norm in self._bodies,
+        )
+        mine = np.array([body.whole_char, body.whole_word], dtype=np.uint64)
+        whole_distances = np.bitwise_count(self._whole[:n] ^ mine[None, :])
+        whole = Nearest(int(whole_distances[:, 0].min()), int(whole_distances[:, 1].min()), 0.0)
+        if (
+            beaten_by is not None
+            and near.score(self.rule)[:2] < beaten_by
+            and not self.verdict(near, whole, options)  # fails with Jaccard at its best, 0
+        ):
+            return None
+        near = dataclasses.replace(near, jaccard=self._grams.max_jaccard(self._grams_of(body)))
+        whole = dataclasses.replace(
+            whole, jaccard=self._shingles.max_jaccard(self._shingles_of(body))
         )
         return near, whole
 
-    def clears(self, text: str, body: BodyPrint, options: TextOptions = DEFAULT_OPTIONS) -> bool:
-        near, whole = self.nearest(text, body)
-        return self.verdict(near, whole, options)
+    def clears(self, body: BodyPrint, options: TextOptions = DEFAULT_OPTIONS) -> bool:
+        found = self.nearest(body, options)
+        assert found is not None  # only a `beaten_by` draw is dropped
+        return self.verdict(*found, options)
 
     def verdict(self, near: BodyNearest, whole: Nearest, options: TextOptions) -> bool:
         rule = self.rule
@@ -223,16 +347,19 @@ class DiversityIndex:
             and whole.jaccard < options.max_jaccard
         )
 
-    def add(self, text: str, body: BodyPrint) -> None:
+    def add(self, body: BodyPrint) -> None:
         n = len(self)
         if n == self._hashes.shape[0]:
             self._hashes = np.pad(self._hashes, ((0, n), (0, 0)))
-        self._hashes[n] = np.concatenate((body.char, body.word))
-        self._whole.add(fingerprint(text))
+            self._whole = np.pad(self._whole, ((0, n), (0, 0)))
+        self._hashes[n] = body.hashes
+        self._whole[n] = (body.whole_char, body.whole_word)
         self._bodies.add(body.norm)
-        self._chars.add(body.char_counts)
-        self._words.add(body.word_counts)
-        self._grams.add(body.grams)
+        self._chars.add(body.char)
+        self._words.add(body.word)
+        self._grams.add(self._grams_of(body))
+        self._shingles.add(self._shingles_of(body))
+        self._count += 1
 
 
 def _as_issued(item: str | IssuedText | TextVariant) -> IssuedText:
@@ -257,10 +384,9 @@ def batch_clears(
     index = DiversityIndex(rule)
     for other in (*others, *((master,) if master is not None else ())):
         issued = _as_issued(other)
-        index.add(issued.text, body_print(issued.body or issued.text, rule.keys))
+        index.add(index.print(issued.text, issued.body or issued.text))
     candidate = _as_issued(copy)
-    body = body_print(candidate.body or candidate.text, rule.keys)
-    return index.clears(candidate.text, body, options)
+    return index.clears(index.print(candidate.text, candidate.body or candidate.text), options)
 
 
 def copy_body(text: str, master: str) -> str:

@@ -112,12 +112,19 @@ def analyse(base: str, terms: frozenset[str]) -> Analysis:
         line_spans, line_pieces = _line(line, terms, script)
         first = len(spans)
         spans += [Span(s.start + at, s.end + at, s.kind, s.text) for s in line_spans]
-        pieces += [
-            dataclasses.replace(p, span_index=p.span_index + first) if p.span_index >= 0 else p
-            for p in line_pieces
-        ]
+        pieces += _numbered(line, terms, script, first) if first and line_spans else line_pieces
         at += len(line) + 1
     return Analysis(base, script, tuple(spans), tuple(pieces), terms, _width(pieces))
+
+
+@functools.lru_cache(maxsize=8192)
+def _numbered(line: str, terms: frozenset[str], script: Script, first: int) -> tuple[Piece, ...]:
+    """The line's pieces with its spans numbered from `first` (the spans of the lines above):
+    cached, as lines recur in every rep's combination at the same place."""
+    return tuple(
+        dataclasses.replace(p, span_index=p.span_index + first) if p.span_index >= 0 else p
+        for p in _line(line, terms, script)[1]
+    )
 
 
 def _script(lines: list[str]) -> Script:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import itertools
 import random
 from collections.abc import Sequence
 
@@ -65,11 +64,20 @@ def whole_token(left: str, word: str, right: str) -> bool:
 
 def _context(pieces: Sequence[Piece], i: int) -> tuple[str, str]:
     """The words on either side of piece `i` within its line (two pieces each way)."""
-    before = list(itertools.takewhile(lambda p: p.kind != "newline", reversed(pieces[:i])))
-    after = itertools.takewhile(lambda p: p.kind != "newline", pieces[i + 1 :])
-    left = "".join(p.text for p in reversed(before[:2]))
-    right = "".join(p.text for p in itertools.islice(after, 2))
-    return left, right
+    left = _side(pieces, range(i - 1, max(i - 3, -1), -1))
+    right = _side(pieces, range(i + 1, min(i + 3, len(pieces))))
+    return "".join(reversed(left)), "".join(right)
+
+
+def _side(pieces: Sequence[Piece], at: range) -> list[str]:
+    """Texts of the pieces at `at` up to the first line break (walking only two pieces, not
+    the whole line: this runs for every lexicon word of every draw)."""
+    texts = []
+    for j in at:
+        if pieces[j].kind == "newline":
+            break
+        texts.append(pieces[j].text)
+    return texts
 
 
 def substitute_synonyms(draft: Draft, lex: Lexicon, rng: random.Random, rate: float) -> None:

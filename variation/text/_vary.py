@@ -74,6 +74,18 @@ def _first_rendering(text: str) -> str | None:
     return render_spintax_index(template, 0)[0] if count_variants(template) > 1 else None
 
 
+@functools.lru_cache(maxsize=256)
+def _variant_count(text: str) -> int:
+    return count_variants(_template(text))
+
+
+@functools.lru_cache(maxsize=1024)
+def _rendering(text: str, index: int) -> tuple[str, tuple[int, ...]]:
+    """Combination `index` of the master: the same for every draw of a rep's slot, so a
+    batch re-drawing a rep renders it once."""
+    return render_spintax_index(_template(text), index)
+
+
 def _similar_to(written: str | None, copy: str, options: TextOptions) -> bool:
     """A copy given other alternatives must still read like the master as written."""
     if written is None:
@@ -135,7 +147,7 @@ def vary_text(
         if slot is None:
             base, picks = render_spintax(template, rng)
         else:
-            base, picks = render_spintax_index(template, scattered(slot, count_variants(template)))
+            base, picks = _rendering(text, scattered(slot, _variant_count(text)))
         master = analyse(base, terms)
         draft = Draft(list(master.pieces), [], master.script)
         if picks:
