@@ -51,11 +51,12 @@ def _min_pair_distance(hashes: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
     return distance[np.triu_indices(len(hashes), k=1)]
 
 
-def _jaccards(texts: Sequence[str]) -> npt.NDArray[np.float64]:
+def _jaccards(texts: Sequence[str], n: int = 3) -> npt.NDArray[np.float64]:
+    """Jaccard of character n-gram sets, every pair (upper triangle)."""
     vocab: dict[str, int] = {}
     rows, cols = [], []
     for i, text in enumerate(texts):
-        for gram in set(_grams(text, 3)):
+        for gram in set(_grams(text, n)):
             rows.append(i)
             cols.append(vocab.setdefault(gram, len(vocab)))
     matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(vocab)))
@@ -139,20 +140,6 @@ def _pairwise_min_over_keys(per_copy: npt.NDArray[np.uint64]) -> npt.NDArray[np.
     return least[np.triu_indices(n, k=1)]
 
 
-def _jaccards_n(texts: Sequence[str], n: int) -> npt.NDArray[np.float64]:
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    for i, text in enumerate(texts):
-        for gram in set(_grams(text, n)):
-            rows.append(i)
-            cols.append(vocab.setdefault(gram, len(vocab)))
-    matrix = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(texts), len(vocab)))
-    inter = (matrix @ matrix.T).toarray()
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
-    union = sizes[:, None] + sizes[None, :] - inter
-    return (inter / np.maximum(union, 1))[np.triu_indices(len(texts), k=1)]
-
-
 @dataclass(frozen=True, slots=True)
 class BodyReport:
     """All-pairs figures on the bodies (frame lines and signature removed), under hash
@@ -183,7 +170,7 @@ def measure_bodies(
     char = np.column_stack((np.array([_keyed_hashes(g, keys) for g in grams]), _hashes(grams)))
     word = np.column_stack((np.array([_keyed_hashes(w, keys) for w in words]), _hashes(words)))
     char_d, word_d = _pairwise_min_over_keys(char), _pairwise_min_over_keys(word)
-    jaccard = _jaccards_n(stripped, 5)
+    jaccard = _jaccards(stripped, 5)
     counts: dict[str, int] = {}
     for s in stripped:
         counts[s] = counts.get(s, 0) + 1
