@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +32,7 @@ from service.notifications.notifiers import Notifier, NotifierError, Undeliverab
 from service.runtime import Runtime
 from service.security import RepLink
 from service.settings import Settings
+from service.timezones import zone
 
 log = logging.getLogger(__name__)
 REMINDER_BATCH = 500  # reminders handled per run; the next run carries on
@@ -67,16 +68,15 @@ def record(
 
 
 def recipient(runtime: Runtime, rep: Rep) -> Recipient:
-    # The same link as service.reps.service.personal_url, made from the shared plumbing:
-    # the notifications sit below the domains that import reps.
-    link = runtime.rep_url(runtime.signer.rep_token(RepLink(rep.org_id, rep.id, rep.link_nonce)))
     return Recipient(
         rep_id=rep.id,
         name=single_line(rep.name),
         team=single_line(rep.team),
         phone=rep.phone,
         email=rep.email,
-        url=link,
+        # The same link as service.reps.service.personal_url, made from the shared
+        # plumbing: this package does not import the reps domain (tests/notifications).
+        url=runtime.rep_url(runtime.signer.rep_token(RepLink(rep.org_id, rep.id, rep.link_nonce))),
     )
 
 
@@ -88,7 +88,9 @@ def post_reminder(
         stage=stage,
         post_id=item.post_id,
         post_title=single_line(title),
-        slot_local=item.slot_at.astimezone(_zone(rep, runtime.settings)).strftime("%H:%M"),
+        slot_local=item.slot_at.astimezone(
+            zone(rep.timezone) or ZoneInfo(runtime.settings.default_timezone)
+        ).strftime("%H:%M"),
         slot_at=item.slot_at.isoformat(),
     )
 
@@ -101,14 +103,6 @@ def read_alert(runtime: Runtime, alert: RepAlert, rep: Rep, label: str | None) -
         tag=alert.tag,
         evidence=alert.evidence,
     )
-
-
-def _zone(rep: Rep, settings: Settings) -> ZoneInfo:
-    """The rep's timezone, or the install's when theirs is empty or unknown."""
-    try:
-        return ZoneInfo(rep.timezone) if rep.timezone else ZoneInfo(settings.default_timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(settings.default_timezone)
 
 
 Row = tuple[Reminder, PlanItem, str, Rep]
