@@ -26,7 +26,7 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 STAMP = VENV / ".momentcast-installed"
 LOCK = ROOT / "requirements.lock"
-FAST = ["-m", "not slow", "-n", "2", "-q"]
+FAST = ["-m", "not slow", "-q"]  # and two workers, as every test run
 CHECKS = [
     ["ruff", "check", "."],
     ["ruff", "format", "--check", "."],
@@ -69,16 +69,15 @@ def _command(name: str, rest: list[str]) -> tuple[list[list[str]], dict[str, str
             "--no-emit-find-links",
         ]
         return [[*compile_, "--output-file", str(LOCK), "pyproject.toml", *rest]], {}
+    env = {}
     if "--fast" in rest:
         rest = [*FAST, *(arg for arg in rest if arg != "--fast")]
-        return [[str(BIN / "python"), "-m", "pytest", *rest]], {
-            "MOMENTCAST_TEST_DATABASES": "sqlite"
-        }
-    if not any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in rest):
+        env = {"MOMENTCAST_TEST_DATABASES": "sqlite"}
+    if not any(arg.startswith(("-n", "--numprocesses")) for arg in rest):
         # Two workers: the whole suite (browsers, killed processes, both databases) in about
         # 9 minutes on two cores instead of about 20; `-n 0` runs it in one process.
         rest = ["-n", "2", *rest]
-    return [[str(BIN / "python"), "-m", "pytest", *rest]], {}
+    return [[str(BIN / "python"), "-m", "pytest", *rest]], env
 
 
 def main(argv: list[str]) -> int:
